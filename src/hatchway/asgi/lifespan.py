@@ -1,0 +1,206 @@
+"""ASGI lifespan, once per execution environment.
+
+Startup runs the first time a request needs the app, not on every invocation;
+its ``state`` is shallow-copied into each request scope. A failed startup fails
+that invocation and is tried again on the next. Shutdown runs when Lambda sends
+SIGTERM (any handler already installed is chained) or at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+from types import FrameType
+from typing import Any, Literal
+
+from ..errors import LifespanFailure
+from .loop import LoopRunner
+
+__all__ = ["Lifespan", "LifespanMode"]
+
+logger = logging.getLogger("hatchway.lifespan")
+
+LifespanMode = Literal["auto", "on", "off"]
+Message = dict[str, Any]
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+async def _call(app: ASGIApp, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await app(scope, receive, send)
+
+
+#: How long shutdown may take before we give up on it (Lambda allows little more).
+SHUTDOWN_TIMEOUT = 5.0
+
+
+class Lifespan:
+    """The lifespan protocol for one app, on the process's private loop."""
+
+    def __init__(self, app: ASGIApp, mode: LifespanMode, loops: LoopRunner) -> None:
+        self.app = app
+        self.mode = mode
+        self.loops = loops
+        #: The state the app set during startup; copied into every request scope.
+        self.state: dict[str, Any] = {}
+        self.started = False
+        self.unsupported = False
+        self._generation = -1
+        self._task: asyncio.Task[None] | None = None
+        self._to_app: asyncio.Queue[Message] | None = None
+        self._from_app: asyncio.Queue[Message] | None = None
+
+    async def ensure_started(self) -> None:
+        """Run startup unless it already succeeded in this process."""
+        if self._generation != self.loops.generation:
+            self._forget()  # forked: the parent's lifespan task is not ours
+            self._generation = self.loops.generation
+        if self.started or self.unsupported:
+            return
+        await self._startup()
+
+    def _forget(self) -> None:
+        self.state = {}
+        self.started = False
+        self._task = None
+
+    async def _startup(self) -> None:
+        self.state = {}
+        self._to_app = asyncio.Queue()
+        self._from_app = asyncio.Queue()
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+        }
+        self._task = asyncio.get_running_loop().create_task(
+            _call(self.app, scope, self._to_app.get, self._from_app.put), name="hatchway-lifespan"
+        )
+        await self._to_app.put({"type": "lifespan.startup"})
+        message, error = await self._next_message()
+        kind = message.get("type") if message is not None else None
+        if kind == "lifespan.startup.complete":
+            self.started = True
+            _registry.add(self)
+            logger.debug("lifespan startup complete")
+            return
+        await self._discard_task()
+        if kind == "lifespan.startup.failed":
+            reason = message.get("message", "") if message is not None else ""
+            raise LifespanFailure(f"lifespan startup failed: {reason or 'no reason given'}")
+        if message is None and self.mode == "auto":
+            # An app without lifespan support raises or returns on the lifespan scope.
+            self.unsupported = True
+            logger.debug("the app does not support lifespan (%r); continuing without it", error)
+            return
+        if message is not None:
+            raise LifespanFailure(f"unexpected lifespan message during startup: {kind!r}")
+        what = f"raised {error!r}" if error is not None else "returned"
+        raise LifespanFailure(
+            f"lifespan startup failed: the app {what} before completing startup"
+        ) from error
+
+    async def _next_message(
+        self, timeout: float | None = None
+    ) -> tuple[Message | None, BaseException | None]:
+        """The app's next lifespan message, or ``(None, error)`` if it finished first."""
+        assert self._from_app is not None
+        assert self._task is not None
+        getter = asyncio.ensure_future(self._from_app.get())
+        done, _ = await asyncio.wait(
+            {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if getter in done:
+            return getter.result(), None
+        getter.cancel()
+        if self._task in done:
+            if self._task.cancelled():
+                return None, asyncio.CancelledError()
+            return None, self._task.exception()
+        return None, TimeoutError(f"no answer within {timeout} seconds")
+
+    async def _discard_task(self) -> None:
+        task = self._task
+        self._task = None
+        if task is not None and not task.done():
+            task.cancel()
+            # The app's error was reported already; this only reaps the task.
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def shutdown(self) -> None:
+        """Send ``lifespan.shutdown`` and wait for the app's answer; errors are logged."""
+        if not self.started or self._task is None or self._to_app is None:
+            return
+        self.started = False
+        _registry.discard(self)
+        await self._to_app.put({"type": "lifespan.shutdown"})
+        message, error = await self._next_message(timeout=SHUTDOWN_TIMEOUT)
+        kind = message.get("type") if message is not None else None
+        if kind == "lifespan.shutdown.failed":
+            logger.error("lifespan shutdown failed: %s", (message or {}).get("message", ""))
+        elif kind != "lifespan.shutdown.complete":
+            logger.error("lifespan shutdown did not complete: %r", error or kind)
+        await self._discard_task()
+
+
+class _Registry:
+    """Started lifespans of this process, shut down on SIGTERM or exit."""
+
+    def __init__(self) -> None:
+        self._items: list[Lifespan] = []
+        self._hooked = False
+        self._lock = threading.Lock()
+
+    def add(self, lifespan: Lifespan) -> None:
+        with self._lock:
+            if lifespan not in self._items:
+                self._items.append(lifespan)
+            if not self._hooked:
+                self._hooked = True
+                atexit.register(self.shutdown_all)
+                _install_sigterm(self.shutdown_all)
+
+    def discard(self, lifespan: Lifespan) -> None:
+        with self._lock:
+            if lifespan in self._items:
+                self._items.remove(lifespan)
+
+    def shutdown_all(self) -> None:
+        for lifespan in list(self._items):
+            ran, _ = lifespan.loops.try_run(lifespan.shutdown())
+            if not ran:
+                logger.warning("lifespan shutdown skipped: an invocation is still running")
+
+    def _after_fork(self) -> None:
+        self._items = []
+        self._lock = threading.Lock()
+
+
+_registry = _Registry()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_registry._after_fork)
+
+
+def _install_sigterm(shutdown: Callable[[], None]) -> None:
+    """Run ``shutdown`` on SIGTERM, then whatever handled SIGTERM before."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            shutdown()
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:
+        # Not the main thread: only the interpreter-exit hook will run shutdown.
+        logger.debug("SIGTERM handler not installed: not in the main thread")

@@ -1,0 +1,168 @@
+"""The ASGI HTTP cycle: a Request in, a Response out."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..errors import ProtocolError
+from ..http import Request, Response
+from .lifespan import Lifespan, LifespanMode
+from .loop import LoopRunner, process_loop
+
+__all__ = ["AsgiRunner"]
+
+logger = logging.getLogger("hatchway.asgi")
+
+Message = dict[str, Any]
+Scope = dict[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+#: spec_version 2.4: send() never fails for a gone client, so Starlette need not
+#: run a task listening for disconnects.
+_ASGI = {"version": "3.0", "spec_version": "2.4"}
+_DISCONNECT: Message = {"type": "http.disconnect"}
+_BAD_NAME = (b"\r", b"\n", b"\0", b":", b" ")
+_BAD_VALUE = (b"\r", b"\n", b"\0")
+
+
+class _Cycle:
+    """One request/response exchange: what the app receives and what it sends."""
+
+    __slots__ = ("_waiter", "body", "chunks", "complete", "headers", "status")
+
+    def __init__(self, body: bytes) -> None:
+        self.body: bytes | None = body
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.chunks: list[bytes] = []
+        self.complete = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    async def receive(self) -> Message:
+        body = self.body
+        if body is not None:
+            self.body = None
+            return {"type": "http.request", "body": body, "more_body": False}
+        # The whole body was delivered: the client "disconnects" only once the
+        # response is complete. Answering at once would cut streaming responses short.
+        if not self.complete:
+            if self._waiter is None:
+                self._waiter = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._waiter)
+        return _DISCONNECT
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "http.response.body" and self.status and not self.complete:
+            body = message.get("body", b"")
+            if not isinstance(body, bytes):
+                raise ProtocolError(
+                    f"http.response.body 'body' must be bytes, not {type(body).__name__}"
+                )
+            if body:
+                self.chunks.append(body)
+            if not message.get("more_body", False):
+                self.complete = True
+                if self._waiter is not None and not self._waiter.done():
+                    self._waiter.set_result(None)
+        elif kind == "http.response.start" and not self.status:
+            self.headers = _check_headers(message.get("headers", ()))
+            self.status = _check_status(message.get("status"))
+        else:
+            state = (
+                "after the response completed"
+                if self.complete
+                else (
+                    "before http.response.start" if not self.status else "after http.response.start"
+                )
+            )
+            raise ProtocolError(f"unexpected ASGI message {kind!r} {state}")
+
+    def response(self) -> Response:
+        if not self.complete:
+            stage = "started but unfinished" if self.status else "never started"
+            raise ProtocolError(f"the app returned with its response {stage}")
+        return Response(self.status, self.headers, b"".join(self.chunks))
+
+
+def _check_status(status: Any) -> int:
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ProtocolError(f"invalid HTTP status {status!r} in http.response.start")
+    return int(status)
+
+
+def _check_headers(headers: Any) -> list[tuple[str, str]]:
+    checked = []
+    try:
+        for name, value in headers:
+            if type(name) is not bytes or type(value) is not bytes:
+                raise ProtocolError(f"response header {name!r}: names and values must be bytes")
+            if not name or any(c in name for c in _BAD_NAME) or any(c in value for c in _BAD_VALUE):
+                raise ProtocolError(f"response header {name!r} has a forbidden character")
+            checked.append((name.decode("latin-1"), value.decode("latin-1")))
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(f"response headers must be (name, value) pairs: {exc}") from exc
+    return checked
+
+
+def as_asgi3(app: Any) -> ASGIApp:
+    """The app as an ASGI 3 callable; ASGI 2 apps (a class taking the scope) are wrapped."""
+    if inspect.isclass(app):
+        legacy: Any = app
+
+        async def asgi3(scope: Scope, receive: Any, send: Any) -> None:
+            await legacy(scope)(receive, send)
+
+        return asgi3
+    return app  # type: ignore[no-any-return]
+
+
+class AsgiRunner:
+    """Runs an ASGI app on the process's private loop, lifespan included."""
+
+    def __init__(
+        self, app: Any, lifespan: LifespanMode = "auto", loops: LoopRunner | None = None
+    ) -> None:
+        self.app = as_asgi3(app)
+        self.loops = loops if loops is not None else process_loop
+        self.lifespan = Lifespan(self.app, lifespan, self.loops) if lifespan != "off" else None
+
+    def __call__(self, request: Request, event: Any, context: Any) -> Response:
+        return self.loops.run(self.handle(request, event, context))
+
+    def scope(self, request: Request, event: Any, context: Any) -> Scope:
+        lifespan = self.lifespan
+        return {
+            "type": "http",
+            "asgi": _ASGI.copy(),
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": request.scheme,
+            "path": request.path,
+            "raw_path": request.raw_path,
+            "root_path": request.root_path,
+            "query_string": request.query_string,
+            "headers": request.headers,
+            "client": request.client,
+            "server": request.server,
+            "state": lifespan.state.copy() if lifespan is not None else {},
+            "aws.event": event,
+            "aws.context": context,
+        }
+
+    async def handle(self, request: Request, event: Any, context: Any) -> Response:
+        if self.lifespan is not None:
+            await self.lifespan.ensure_started()
+        cycle = _Cycle(request.body)
+        try:
+            await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
+        except Exception:
+            if not cycle.complete:
+                raise
+            # The client has the whole response already: keep it, report the error.
+            logger.exception("the ASGI app raised after its response was complete")
+        return cycle.response()

@@ -1,0 +1,58 @@
+"""Public exception types. Every error hatchway raises derives from HatchwayError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "BadRequest",
+    "HatchwayError",
+    "InvalidEvent",
+    "LifespanFailure",
+    "ProtocolError",
+    "UnsupportedEvent",
+]
+
+
+class HatchwayError(Exception):
+    """Base class of hatchway's own errors."""
+
+
+class UnsupportedEvent(HatchwayError):
+    """The event matches none of the configured sources."""
+
+    def __init__(self, event: Any, sources_tried: Iterable[str], reason: str = "") -> None:
+        self.sources_tried = tuple(sources_tried)
+        if isinstance(event, Mapping):
+            self.event_keys: tuple[str, ...] = tuple(str(k) for k in event)
+            shape = f"an event with top-level keys {sorted(self.event_keys)}"
+        else:
+            self.event_keys = ()
+            shape = f"an event of type {type(event).__name__}"
+        message = reason or (
+            f"hatchway cannot handle {shape}: it matches none of the sources tried "
+            f"({', '.join(self.sources_tried)})"
+        )
+        super().__init__(message)
+
+
+class InvalidEvent(HatchwayError):
+    """The event was recognised as one source's but a field is missing or malformed."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source = source
+        self.field = field
+        super().__init__(f"invalid {source} event: {field} {problem}")
+
+
+class BadRequest(HatchwayError):
+    """The client's request cannot be delivered to the app; answered with status 400."""
+
+
+class ProtocolError(HatchwayError):
+    """The app broke the ASGI or WSGI protocol (bad message, header or status)."""
+
+
+class LifespanFailure(HatchwayError):
+    """The ASGI lifespan startup failed; the invocation fails and startup is retried."""

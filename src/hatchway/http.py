@@ -1,0 +1,90 @@
+"""Neutral HTTP value objects passed between event sources and runners.
+
+Sources build a :class:`Request` from an event and render a :class:`Response`
+into the dict the gateway accepts; runners turn a ``Request`` into a
+``Response`` by calling the app. Neither side knows about the other.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Headers", "Request", "Response"]
+
+#: Request headers: lower-case latin-1 names and values, repeats kept in order.
+Headers = list[tuple[bytes, bytes]]
+
+
+class Request:
+    """One HTTP request as the app should see it.
+
+    ``path`` is the full decoded path as the client sent it, mount point
+    included; ``root_path`` is the mount point (a stage or base path) and is
+    always a prefix of ``path``. ``raw_path`` is the percent-encoded form of
+    ``path``.
+    """
+
+    __slots__ = (
+        "body",
+        "client",
+        "headers",
+        "method",
+        "path",
+        "query_string",
+        "raw_path",
+        "root_path",
+        "scheme",
+        "server",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        raw_path: bytes,
+        root_path: str = "",
+        query_string: bytes = b"",
+        headers: Headers | None = None,
+        body: bytes = b"",
+        client: tuple[str, int] | None = None,
+        server: tuple[str, int] = ("localhost", 443),
+        scheme: str = "https",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.raw_path = raw_path
+        self.root_path = root_path
+        self.query_string = query_string
+        self.headers: Headers = headers if headers is not None else []
+        self.body = body
+        self.client = client
+        self.server = server
+        self.scheme = scheme
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path!r} root_path={self.root_path!r}>"
+
+
+class Response:
+    """One complete HTTP response produced by the app.
+
+    Header names keep the app's letter case; values are ``str`` holding
+    latin-1 text, already checked for CR, LF and NUL by the runner.
+    """
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes = b"") -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes>"

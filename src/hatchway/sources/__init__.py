@@ -1,0 +1,24 @@
+"""Event sources: one module per event format, each recognising, parsing and
+rendering its own events. See :class:`~hatchway.sources.base.Source`."""
+
+from __future__ import annotations
+
+from .alb import Alb
+from .apigw_http import ApiGatewayHttp, FunctionUrl
+from .apigw_rest import ApiGatewayRest
+from .base import Event, Source, SourceOptions
+
+__all__ = [
+    "BUILTIN_SOURCES",
+    "Alb",
+    "ApiGatewayHttp",
+    "ApiGatewayRest",
+    "Event",
+    "FunctionUrl",
+    "Source",
+    "SourceOptions",
+]
+
+#: The built-in sources in the order events are tested against them: the most
+#: specific checks first (a Function URL event would also pass the HTTP API test).
+BUILTIN_SOURCES: tuple[Source, ...] = (Alb(), FunctionUrl(), ApiGatewayHttp(), ApiGatewayRest())

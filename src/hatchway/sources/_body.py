@@ -1,0 +1,102 @@
+"""Request body decoding and the text-or-base64 decision for response bodies."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from collections.abc import Iterable
+
+from ..errors import BadRequest, InvalidEvent
+
+__all__ = ["DEFAULT_TEXT_TYPES", "BodyCodec", "decode_body"]
+
+# Exact media types (besides text/*) whose bodies AWS may carry as text.
+DEFAULT_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/ecmascript",
+        "application/xml",
+        "application/yaml",
+        "application/x-yaml",
+        "application/x-www-form-urlencoded",
+        "application/graphql",
+        "application/x-ndjson",
+        "image/svg+xml",
+    }
+)
+# Structured-syntax suffixes (RFC 6839) that make any type textual.
+_TEXT_SUFFIXES = ("+json", "+xml", "+yaml")
+
+
+def decode_body(body: object, is_base64: object, *, source: str) -> bytes:
+    """The request body bytes from an event's body field and its base64 flag.
+
+    A body flagged base64 that does not decode is the client's fault: 400.
+    """
+    if body is None or body == "":
+        return b""
+    if not isinstance(body, str):
+        raise InvalidEvent(source, "body", f"must be a string, not {type(body).__name__}")
+    if is_base64:
+        try:
+            return b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(f"{source} event body is flagged base64 but does not decode") from exc
+    return body.encode("utf-8")
+
+
+class BodyCodec:
+    """Chooses how a response body travels back: as text only when AWS cannot corrupt it.
+
+    Text needs a textual content type, no ``Content-Encoding`` (a gzip body is
+    binary whatever its type) and bytes that decode as UTF-8, because AWS
+    re-encodes a text body as UTF-8.
+    """
+
+    __slots__ = ("_cache", "_exact", "_prefixes")
+
+    def __init__(self, extra_text_types: Iterable[str] = ()) -> None:
+        exact = set(DEFAULT_TEXT_TYPES)
+        prefixes = ["text/"]
+        for item in extra_text_types:
+            kind = item.strip().lower()
+            if kind.endswith("/*"):
+                prefixes.append(kind[:-1])
+            elif kind:
+                exact.add(kind)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._cache: dict[str, bool] = {}
+
+    def is_text_type(self, content_type: str) -> bool:
+        """Whether a Content-Type value names a textual media type."""
+        known = self._cache.get(content_type)
+        if known is not None:
+            return known
+        media = content_type.partition(";")[0].strip().lower()
+        result = (
+            media in self._exact
+            or media.startswith(self._prefixes)
+            or media.endswith(_TEXT_SUFFIXES)
+        )
+        if len(self._cache) < 512:  # bounded: content types come from the app, not clients
+            self._cache[content_type] = result
+        return result
+
+    def encode(
+        self, body: bytes, content_type: str | None, content_encoding: str | None
+    ) -> tuple[str, bool]:
+        """``(body_field, is_base64)`` for a response body."""
+        if not body:
+            return "", False
+        if (
+            content_type is not None
+            and (content_encoding is None or content_encoding.strip().lower() in ("", "identity"))
+            and self.is_text_type(content_type)
+        ):
+            try:
+                return body.decode("utf-8"), False
+            except UnicodeDecodeError:
+                pass
+        return b64encode(body).decode("ascii"), True

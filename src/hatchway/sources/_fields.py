@@ -1,0 +1,38 @@
+"""Reading event fields defensively: null and missing are normal, wrong types are not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import InvalidEvent
+
+__all__ = ["mapping", "require_method", "require_path"]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A sub-object of the event, or an empty one when it is null or absent."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def require_method(value: Any, source: str, field: str) -> str:
+    """An HTTP method: a non-empty token (no spaces or control characters)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(source, field, "is missing: an HTTP request needs a method")
+    if not (value.isalpha() and value.isascii()) and _TOKEN.fullmatch(value) is None:
+        raise InvalidEvent(source, field, f"is not an HTTP method: {value[:40]!r}")
+    return value
+
+
+def require_path(value: Any, source: str, field: str) -> str:
+    """A request path: a string starting with ``/`` and free of control characters."""
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(source, field, "is missing: an HTTP request needs a path")
+    if value[0] != "/":
+        raise InvalidEvent(source, field, f"must start with '/': {value[:80]!r}")
+    if not value.isprintable():
+        raise InvalidEvent(source, field, "contains control characters")
+    return value

@@ -1,0 +1,53 @@
+"""Paths: encoded or decoded as each source delivers them, and mount points."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+__all__ = ["from_decoded", "from_encoded", "has_prefix", "mount_point", "strip_prefix"]
+
+# Characters a path may carry unescaped (RFC 3986 pchar plus "/").
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def from_encoded(raw: str) -> tuple[str, bytes]:
+    """``(path, raw_path)`` for a path delivered percent-encoded.
+
+    ``raw_path`` keeps the client's escapes; anything AWS passed through
+    unescaped (spaces, non-ASCII) is escaped so ``raw_path`` is ASCII.
+    ``path`` is the single decoding.
+    """
+    if "%" not in raw and raw.isascii() and " " not in raw:
+        return raw, raw.encode("ascii")
+    raw_path = quote(raw, safe=_PATH_SAFE + "%")
+    return unquote(raw_path), raw_path.encode("ascii")
+
+
+def from_decoded(path: str) -> tuple[str, bytes]:
+    """``(path, raw_path)`` for a path the gateway already decoded.
+
+    Never decoded again: a ``%`` in it is a literal percent sign.
+    """
+    if path.isascii() and "%" not in path and " " not in path:
+        return path, path.encode("ascii")
+    return path, quote(path, safe=_PATH_SAFE).encode("ascii")
+
+
+def has_prefix(path: str, prefix: str) -> bool:
+    """Whether ``prefix`` is a whole-segment prefix of ``path`` (``/v1`` of ``/v1/x``
+    and of ``/v1``, never of ``/v1beta``)."""
+    return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
+
+
+def mount_point(path: str, base_path: str) -> str:
+    """The base path when it mounts ``path`` per segment, else ``""``."""
+    if base_path and has_prefix(path, base_path):
+        return base_path
+    return ""
+
+
+def strip_prefix(path: str, prefix: str) -> str:
+    """``path`` without a whole-segment ``prefix``; ``/`` when nothing is left."""
+    if prefix and has_prefix(path, prefix):
+        return path[len(prefix) :] or "/"
+    return path

@@ -1,0 +1,207 @@
+"""The WSGI runner: a Request in, a Response out, by PEP 3333 to the letter.
+
+This module never imports asyncio, so a WSGI function's cold start does not
+pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+from .errors import ProtocolError
+from .http import Request, Response
+
+__all__ = ["WSGIApp", "WsgiRunner"]
+
+logger = logging.getLogger("hatchway.wsgi")
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], None]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_FORBIDDEN = ("\r", "\n", "\0")
+
+
+def _native(text: str) -> str:
+    """A decoded path as a PEP 3333 native string: its UTF-8 bytes read as latin-1."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+class _Exchange:
+    """One request's start_response/write state."""
+
+    __slots__ = ("chunks", "headers", "headers_sent", "status")
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self.chunks: list[bytes] = []
+
+    def start_response(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: ExcInfo | None = None,
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None  # break the traceback cycle, as PEP 3333 asks
+        elif self.status is not None:
+            raise ProtocolError("start_response() called a second time without exc_info")
+        self.status = _check_status(status)
+        self.headers = _check_headers(headers)
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        if self.status is None:
+            raise ProtocolError("write() called before start_response()")
+        if not isinstance(data, bytes):
+            raise ProtocolError(f"write() takes bytes, not {type(data).__name__}")
+        self.headers_sent = True
+        self.chunks.append(data)
+
+
+def _check_status(status: Any) -> str:
+    if (
+        not isinstance(status, str)
+        or len(status) < 3
+        or not status[:3].isdigit()
+        or (len(status) > 3 and status[3] != " ")
+        or any(char in status for char in _FORBIDDEN)
+        or not 100 <= int(status[:3]) <= 599
+    ):
+        raise ProtocolError(f"invalid WSGI status {status!r}: expected a string like '200 OK'")
+    return status
+
+
+def _check_headers(headers: Any) -> list[tuple[str, str]]:
+    if not isinstance(headers, list):
+        raise ProtocolError(f"response headers must be a list, not {type(headers).__name__}")
+    checked = []
+    for item in headers:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise ProtocolError(f"response header {item!r} is not a (name, value) tuple")
+        name, value = item
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ProtocolError(f"response header {item!r} must be a pair of str")
+        if (
+            not name
+            or ":" in name
+            or " " in name
+            or any(c in name or c in value for c in _FORBIDDEN)
+        ):
+            raise ProtocolError(f"response header {name!r} has a forbidden character")
+        checked.append((name, value))
+    return checked
+
+
+class WsgiRunner:
+    """Calls a WSGI app once per request and collects its whole response."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self._constant: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        self._header_keys: dict[bytes, str | None] = {}
+
+    def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
+        """The PEP 3333 environ for ``request``."""
+        environ = self._constant.copy()
+        root = request.root_path
+        path = request.path[len(root) :] if root else request.path
+        body = request.body
+        environ["REQUEST_METHOD"] = request.method
+        environ["SCRIPT_NAME"] = _native(root)
+        environ["PATH_INFO"] = _native(path)
+        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+        environ["SERVER_NAME"] = request.server[0]
+        environ["SERVER_PORT"] = str(request.server[1])
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.url_scheme"] = request.scheme
+        environ["wsgi.input"] = io.BytesIO(body)
+        if request.client is not None:
+            environ["REMOTE_ADDR"] = request.client[0]
+        environ["aws.event"] = event
+        environ["aws.context"] = context
+        keys = self._header_keys
+        for name, value in request.headers:
+            try:
+                key = keys[name]
+            except KeyError:
+                key = keys[name] = _environ_key(name)
+                if len(keys) > 1024:  # names are client-controlled: keep the cache bounded
+                    keys.clear()
+            if key is None:
+                continue
+            text = value.decode("latin-1")
+            if key in environ:
+                # Repeats join with ","; the cookie header arrives already merged.
+                environ[key] = f"{environ[key]},{text}"
+            else:
+                environ[key] = text
+        return environ
+
+    def __call__(self, request: Request, event: Any, context: Any) -> Response:
+        exchange = _Exchange()
+        result = self.app(self.environ(request, event, context), exchange.start_response)
+        try:
+            for chunk in result:
+                if not isinstance(chunk, bytes):
+                    raise ProtocolError(f"the app yielded {type(chunk).__name__}, not bytes")
+                if chunk:
+                    if exchange.status is None:
+                        raise ProtocolError("the app yielded a body before start_response()")
+                    exchange.headers_sent = True
+                    exchange.chunks.append(chunk)
+        except BaseException:
+            _close(result, complete=False)
+            raise
+        _close(result, complete=True)
+        if exchange.status is None:
+            raise ProtocolError("the app returned without calling start_response()")
+        return Response(int(exchange.status[:3]), exchange.headers, b"".join(exchange.chunks))
+
+
+def _environ_key(name: bytes) -> str | None:
+    """``HTTP_X_THING`` for ``x-thing``. Names with ``_`` are dropped: they would
+    collide with a ``-`` spelling (``X-Forwarded-For`` vs ``X_Forwarded_For``)
+    and let a client smuggle a header past a proxy that checks the other one."""
+    if name == b"content-type":
+        return "CONTENT_TYPE"
+    if name == b"content-length":
+        return None  # set from the body we actually deliver
+    if b"_" in name:
+        return None
+    return "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+
+
+def _close(result: Iterable[bytes], *, complete: bool) -> None:
+    """Call the iterable's close(), as PEP 3333 requires, whatever happened.
+
+    An error in close() is logged, never raised: after a complete response the
+    response stands, and after a failure the original error is the one to report.
+    """
+    close = getattr(result, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        state = "a complete response" if complete else "a failed response"
+        logger.exception("the WSGI app's close() raised after %s", state)
