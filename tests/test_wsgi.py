@@ -1,0 +1,221 @@
+"""The WSGI runner: PEP 3333 to the letter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import Context, WsgiRecorder
+from events import http_api
+from hatchway import Adapter
+
+
+def test_environ_is_pep_3333() -> None:
+    app = WsgiRecorder()
+    event = http_api(
+        "/caf%C3%A9",
+        "POST",
+        body=b"a=1",
+        query="x=%2F",
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "content-length": "3",
+            "x-a": "1",
+        },
+        cookies=["a=1", "b=2"],
+    )
+    Adapter(app)(event, Context())
+    environ = app.environ
+    assert environ["wsgi.version"] == (1, 0)
+    assert environ["wsgi.url_scheme"] == "https"
+    assert environ["wsgi.errors"] is sys.stderr
+    assert environ["wsgi.multithread"] is False
+    assert environ["wsgi.multiprocess"] is False
+    assert environ["wsgi.run_once"] is False
+    assert environ["SERVER_PROTOCOL"] == "HTTP/1.1"
+    assert environ["REQUEST_METHOD"] == "POST"
+    # HTTP API decodes paths: the gateway handed us "/caf%C3%A9" meaning a literal %.
+    assert environ["PATH_INFO"] == "/caf%C3%A9"
+    assert environ["QUERY_STRING"] == "x=%2F"
+    assert environ["CONTENT_TYPE"] == "application/x-www-form-urlencoded"
+    assert environ["CONTENT_LENGTH"] == "3"
+    assert "HTTP_CONTENT_TYPE" not in environ
+    assert "HTTP_CONTENT_LENGTH" not in environ
+    assert environ["HTTP_COOKIE"] == "a=1; b=2"
+    assert environ["HTTP_X_A"] == "1"
+    assert environ["SERVER_NAME"] == "api.example.com"
+    assert environ["SERVER_PORT"] == "443"
+    assert environ["REMOTE_ADDR"] == "203.0.113.9"
+    assert app.bodies[-1] == b"a=1"
+    for key, value in environ.items():
+        assert type(key) is str
+        if isinstance(value, str):
+            value.encode("latin-1")  # native strings only hold latin-1 code points
+
+
+def test_native_strings_hold_latin1_decoded_utf8_bytes() -> None:
+    app = WsgiRecorder()
+    Adapter(app)(http_api("/é"), Context())
+    assert app.environ["PATH_INFO"] == "/\xc3\xa9"
+    assert app.environ["PATH_INFO"].encode("latin-1").decode("utf-8") == "/é"
+
+
+def test_write_callable_and_iterable_combine() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"a")
+        return [b"b", b"", b"c"]
+
+    assert Adapter(app)(http_api(), Context())["body"] == "abc"
+
+
+def test_start_response_again_with_exc_info_replaces_headers() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-First", "1")])
+        try:
+            raise ValueError("oops")
+        except ValueError:
+            start_response("500 Oops", [("Content-Type", "text/plain")], sys.exc_info())
+        return [b"error page"]
+
+    result = Adapter(app)(http_api(), Context())
+    assert result["statusCode"] == 500
+    assert result["headers"] == {"Content-Type": "text/plain"}
+    assert result["body"] == "error page"
+
+
+def test_exc_info_after_output_reraises() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"partial"
+        try:
+            raise ValueError("late")
+        except ValueError:
+            start_response("500 Oops", [], sys.exc_info())
+        yield b"never"
+
+    with pytest.raises(ValueError, match="late"):
+        Adapter(app, errors="raise")(http_api(), Context())
+    assert Adapter(app)(http_api(), Context())["statusCode"] == 500
+
+
+class Closing:
+    """An iterable whose close() is counted; optionally failing mid-iteration or in close()."""
+
+    def __init__(self, *, fail_iter: bool = False, fail_close: bool = False) -> None:
+        self.closed = 0
+        self.fail_iter = fail_iter
+        self.fail_close = fail_close
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Closing:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return self
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"one"
+        if self.fail_iter:
+            raise RuntimeError("mid-body")
+        yield b"two"
+
+    def close(self) -> None:
+        self.closed += 1
+        if self.fail_close:
+            raise RuntimeError("close failed")
+
+
+@pytest.mark.parametrize(
+    ("app", "status", "body"),
+    [
+        (Closing(), 200, "onetwo"),
+        (Closing(fail_iter=True), 500, "Internal Server Error"),
+        (Closing(fail_close=True), 200, "onetwo"),
+        (Closing(fail_iter=True, fail_close=True), 500, "Internal Server Error"),
+    ],
+    ids=["success", "error-mid-body", "close-raises-after-complete", "both-fail"],
+)
+def test_close_is_always_called(
+    app: Closing, status: int, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = Adapter(app)(http_api(), Context())
+    assert app.closed == 1
+    assert (result["statusCode"], result["body"]) == (status, body)
+    if app.fail_close:
+        assert "close() raised" in caplog.text
+
+
+def bad_app(kind: str) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[Any]:
+        if kind == "no-start-response":
+            return [b""]
+        if kind == "start-twice":
+            start_response("200 OK", [])
+            start_response("200 OK", [("X-Added", "1")])
+            return [b"x"]
+        if kind == "yields-str":
+            start_response("200 OK", [])
+            return ["text"]
+        if kind == "body-before-start":
+            return [b"x"]
+        statuses = {"status-no-reason-digits": "2000 OK", "status-int": 200, "status-999": "999 X"}
+        if kind in statuses:
+            start_response(statuses[kind], [])
+            return [b"x"]
+        headers = {
+            "header-crlf": [("X-A", "b\r\nSet-Cookie: evil=1")],
+            "header-nul": [("X-A", "b\0")],
+            "header-name-colon": [("X:A", "b")],
+            "header-bytes": [(b"X-A", b"b")],
+            "headers-tuple-not-list": (("X-A", "b"),),
+        }
+        start_response("200 OK", headers[kind])
+        return [b"x"]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "no-start-response",
+        "start-twice",
+        "yields-str",
+        "body-before-start",
+        "status-no-reason-digits",
+        "status-int",
+        "status-999",
+        "header-crlf",
+        "header-nul",
+        "header-name-colon",
+        "header-bytes",
+        "headers-tuple-not-list",
+    ],
+)
+def test_protocol_violations_are_500(kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    result = Adapter(bad_app(kind))(http_api(), Context("req-w"))
+    assert result["statusCode"] == 500
+    assert "req-w" in caplog.text
+    assert Adapter(WsgiRecorder())(http_api(), Context())["statusCode"] == 200
+
+
+def test_wsgi_path_never_imports_asyncio() -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+        from events import http_api
+        from hatchway import Adapter
+        def app(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        assert Adapter(app)(http_api(), None)["body"] == "ok"
+        print("asyncio" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
