@@ -12,20 +12,26 @@ from .errors import (
     HatchwayError,
     InvalidEvent,
     LifespanFailure,
+    PassthroughError,
     ProtocolError,
     UnsupportedEvent,
 )
 from .http import Request, Response
+from .sources.base import Event, Source, SourceOptions
 
 __all__ = [
     "Adapter",
     "BadRequest",
+    "Event",
     "HatchwayError",
     "InvalidEvent",
     "LifespanFailure",
+    "PassthroughError",
     "ProtocolError",
     "Request",
     "Response",
+    "Source",
+    "SourceOptions",
     "UnsupportedEvent",
 ]
 

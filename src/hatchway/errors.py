@@ -7,9 +7,11 @@ from typing import Any
 
 __all__ = [
     "BadRequest",
+    "DeadlineExceeded",
     "HatchwayError",
     "InvalidEvent",
     "LifespanFailure",
+    "PassthroughError",
     "ProtocolError",
     "UnsupportedEvent",
 ]
@@ -56,3 +58,26 @@ class ProtocolError(HatchwayError):
 
 class LifespanFailure(HatchwayError):
     """The ASGI lifespan startup failed; the invocation fails and startup is retried."""
+
+
+class PassthroughError(HatchwayError):
+    """The app answered a passed-through event with a status outside 2xx.
+
+    Raised so that Lambda counts the invocation as failed and retries the
+    event (or sends it to the dead-letter destination) as configured.
+    """
+
+    def __init__(self, path: str, status: int, body: bytes = b"") -> None:
+        self.path = path
+        self.status = status
+        self.body = body
+        excerpt = body[:200].decode("utf-8", errors="replace")
+        super().__init__(
+            f"the app answered the passed-through event (POST {path}) with status "
+            f"{status}" + (f": {excerpt}" if excerpt else "")
+        )
+
+
+class DeadlineExceeded(HatchwayError):
+    """The ASGI app was cancelled because the invocation was about to time out;
+    answered with status 504."""

@@ -7,6 +7,8 @@ from .alb import Alb
 from .apigw_http import ApiGatewayHttp, FunctionUrl
 from .apigw_rest import ApiGatewayRest
 from .base import Event, Source, SourceOptions
+from .lambda_edge import LambdaEdge
+from .vpc_lattice import VpcLattice
 
 __all__ = [
     "BUILTIN_SOURCES",
@@ -15,10 +17,19 @@ __all__ = [
     "ApiGatewayRest",
     "Event",
     "FunctionUrl",
+    "LambdaEdge",
     "Source",
     "SourceOptions",
+    "VpcLattice",
 ]
 
 #: The built-in sources in the order events are tested against them: the most
 #: specific checks first (a Function URL event would also pass the HTTP API test).
-BUILTIN_SOURCES: tuple[Source, ...] = (Alb(), FunctionUrl(), ApiGatewayHttp(), ApiGatewayRest())
+BUILTIN_SOURCES: tuple[Source, ...] = (
+    LambdaEdge(),
+    Alb(),
+    FunctionUrl(),
+    ApiGatewayHttp(),
+    ApiGatewayRest(),
+    VpcLattice(),
+)

@@ -1,0 +1,109 @@
+"""Pass-through: events of no HTTP source (SQS, SNS, S3, EventBridge, schedules,
+warm-up pings) handed to a callable, or into the app as ``POST <path>``.
+
+``Adapter(app, passthrough="/events")`` sends such an event to the app as a
+``POST /events`` request whose body is the event as JSON (``content-type:
+application/json``); ``aws.event`` and ``aws.context`` are set as for HTTP
+requests. The app's response body, parsed as JSON (or its text when it is not
+JSON; ``None`` when empty), is the handler's return value. A status outside
+2xx raises :class:`~hatchway.errors.PassthroughError`, so Lambda counts the
+invocation as failed and retries or dead-letters the batch as configured.
+
+``Adapter(app, passthrough=callable)`` calls ``callable(event, context)`` and
+returns what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import PassthroughError
+from .http import Request, Response
+from .sources._paths import from_decoded, mount_point
+
+__all__ = ["EventRoute", "Passthrough", "is_websocket_event", "make_passthrough"]
+
+#: Runs a request through the app (with the adapter's error handling).
+RunApp = Callable[[Request, Any, Any], Response]
+#: What the adapter calls for an event no source recognised.
+Passthrough = Callable[[Any, Any, RunApp], Any]
+
+
+def is_websocket_event(event: Any) -> bool:
+    """API Gateway WebSocket events: refused, never passed through (they need
+    a reply shaped for the WebSocket API, not a return value)."""
+    if not isinstance(event, Mapping):
+        return False
+    context = event.get("requestContext")
+    return isinstance(context, Mapping) and "connectionId" in context
+
+
+class EventRoute:
+    """Delivers an event into the app as ``POST <path>`` with a JSON body."""
+
+    __slots__ = ("path", "raw_path", "root_path")
+
+    def __init__(self, path: str, base_path: str = "") -> None:
+        self.path, self.raw_path = from_decoded(path)
+        self.root_path = mount_point(self.path, base_path)
+
+    def __call__(self, event: Any, context: Any, run: RunApp) -> Any:
+        body = json.dumps(event, separators=(",", ":")).encode("utf-8")
+        request = Request(
+            method="POST",
+            path=self.path,
+            raw_path=self.raw_path,
+            root_path=self.root_path,
+            headers=[
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+            ],
+            body=body,
+        )
+        response = run(request, event, context)
+        if not 200 <= response.status < 300:
+            raise PassthroughError(self.path, response.status, response.body)
+        return _result(response.body)
+
+    def __repr__(self) -> str:
+        return f"<EventRoute POST {self.path}>"
+
+
+class _CallablePassthrough:
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any, Any], Any]) -> None:
+        self.function = function
+
+    def __call__(self, event: Any, context: Any, run: RunApp) -> Any:
+        return self.function(event, context)
+
+
+def _result(body: bytes) -> Any:
+    """The app's answer as the handler's return value."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
+        return body.decode("utf-8", errors="replace")
+
+
+def make_passthrough(option: object, base_path: str = "") -> Passthrough | None:
+    """The ``passthrough=`` option, checked once when the Adapter is built."""
+    if option is None:
+        return None
+    if isinstance(option, str):
+        if not option.startswith("/") or any(c in option for c in "?#") or not option.isprintable():
+            raise ValueError(
+                f"passthrough must be a path like '/events' or a callable, not {option!r}"
+            )
+        return EventRoute(option, base_path)
+    if callable(option):
+        return _CallablePassthrough(option)
+    raise TypeError(
+        "passthrough must be a path like '/events' or a callable(event, context), "
+        f"not {type(option).__name__}"
+    )

@@ -1,0 +1,194 @@
+"""Amazon VPC Lattice target groups with a Lambda target, event versions 1 and 2.
+
+Event v2: ``version: "2.0"``, top-level ``method`` and ``path``, and a
+``requestContext`` naming the service and target group. Event v1 (the target
+group's default) has snake_case keys: ``raw_path``, ``method``,
+``query_string_parameters``, ``is_base64_encoded``. The samples AWS and
+Powertools publish disagree on details (v1 headers as comma-joined strings,
+v2 headers and query values as lists or as strings, a v2 event with the
+snake_case query key), so every shape is accepted in both versions.
+
+UNVERIFIED, as no captured event settles them: the path is taken as
+percent-encoded; query values as decoded, so they are re-encoded; a v1
+``raw_path`` carrying ``?query`` is split and its query used verbatim. The
+client is the last ``X-Forwarded-For`` entry, the one VPC Lattice added.
+
+Response: ``statusCode``, ``statusDescription`` (``"200 OK"``), ``headers``
+(one string per name: repeats joined with ``", "``), ``body``,
+``isBase64Encoded``. Several Set-Cookie headers cannot be joined; like the ALB
+single-value mode, they are kept by varying the name's letter case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..http import Request, Response
+from . import _gateway as gateway
+from ._body import decode_body
+from ._fields import require_method, require_path
+from ._headers import (
+    collect_headers,
+    forwarded_client,
+    group_response_headers,
+    latin1,
+    server_and_scheme,
+)
+from ._paths import from_encoded, mount_point
+from .alb import case_variants, status_line
+from .apigw_rest import encode_query
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+
+__all__ = ["VpcLattice"]
+
+
+def _first(event: Event, *keys: str) -> Any:
+    """The first of ``keys`` the event has a non-null value for."""
+    for key in keys:
+        value = event.get(key)
+        if value is not None:
+            return value
+    return None
+
+
+class VpcLattice:
+    """VPC Lattice, event structure versions 1 (snake_case) and 2."""
+
+    name = "vpc-lattice"
+
+    def matches(self, event: Event) -> bool:
+        if "method" not in event:
+            return False
+        if event.get("version") == "2.0":
+            context = event.get("requestContext")
+            return isinstance(context, (dict, Mapping)) and (
+                "serviceArn" in context or "targetGroupArn" in context
+            )
+        return "raw_path" in event
+
+    def parse(self, event: Event, options: SourceOptions) -> Request:
+        name = self.name
+        method = require_method(event.get("method"), name, "method")
+        field = "path" if event.get("version") == "2.0" else "raw_path"
+        target = require_path(event.get(field), name, field)
+        raw_query = None
+        if "?" in target:
+            target, _, raw_query = target.partition("?")
+            target = target or "/"
+        path, raw_path = from_encoded(target)
+        if raw_query:
+            query_string = latin1(raw_query)
+        else:
+            params = _first(event, "queryStringParameters", "query_string_parameters")
+            query_string = encode_query(params, None)
+        headers = collect_headers(event.get("headers"), source_name=name)
+        server, scheme = server_and_scheme(headers)
+        return Request(
+            method=method,
+            path=path,
+            raw_path=raw_path,
+            root_path=mount_point(path, options.base_path),
+            query_string=query_string,
+            headers=headers,
+            body=decode_body(
+                event.get("body"),
+                _first(event, "isBase64Encoded", "is_base64_encoded"),
+                source=name,
+            ),
+            client=forwarded_client(headers),
+            server=server,
+            scheme=scheme,
+        )
+
+    def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        for name, values in group_response_headers(response.headers).items():
+            if len(values) > 1 and name.lower() == "set-cookie":
+                headers.update(zip(case_variants(name, len(values)), values, strict=True))
+            else:
+                headers[name] = ", ".join(values)
+        body, is_base64 = options.body.encode(
+            response.body, response.header("content-type"), response.header("content-encoding")
+        )
+        return {
+            "statusCode": response.status,
+            "statusDescription": status_line(response.status),
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def build_event(self, request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+        return build_lattice_event(request, settings)
+
+    def read_response(
+        self, result: Any, request: ClientRequest, settings: GatewaySettings
+    ) -> Response:
+        return read_lattice_result(result, self.name)
+
+
+# The gateway direction: what a VPC Lattice service sends a Lambda target group
+# (event structure version 2) and how it reads the result.
+
+_ARN = "arn:aws:vpc-lattice:us-east-1:123456789012"
+_DEFAULT_DOMAIN = "hatchway-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+
+
+def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+    """The version 2 event a VPC Lattice service sends for ``request``.
+
+    ``path`` as the client sent it; header names lower-case, each with the
+    list of its values; query values decoded, each key with the list of its
+    values (the assumptions the request direction makes, see the module
+    docstring). The service appends the peer to X-Forwarded-For. Text bodies
+    travel as text, others base64.
+    """
+    moment = settings.now()
+    headers: dict[str, list[str]] = {}
+    for name, value in gateway.forwarded_headers(request):
+        headers.setdefault(name.lower(), []).append(value)
+    if "host" not in headers:
+        headers["host"] = [settings.domain_name or _DEFAULT_DOMAIN]
+    query: dict[str, list[str]] = {}
+    for key, value in gateway.query_pairs(request.query, decode=True):
+        query.setdefault(key, []).append(value)
+    body, is_base64 = gateway.body_field(request.body, request.header("content-type"))
+    return {
+        "version": "2.0",
+        "path": request.path or "/",
+        "method": request.method,
+        "headers": headers,
+        "queryStringParameters": query,
+        "body": body,
+        "isBase64Encoded": is_base64,
+        "requestContext": {
+            "serviceNetworkArn": f"{_ARN}:servicenetwork/sn-0123456789abcdef0",
+            "serviceArn": f"{_ARN}:service/svc-0123456789abcdef0",
+            "targetGroupArn": f"{_ARN}:targetgroup/tg-0123456789abcdef0",
+            "identity": {
+                "sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123456789abcdef0",
+                "type": "NONE",
+            },
+            "region": "us-east-1",
+            "timeEpoch": str(int(moment.timestamp() * 1_000_000)),
+        },
+    }
+
+
+def read_lattice_result(result: Any, source: str) -> Response:
+    """The HTTP response VPC Lattice makes of ``result``: ``statusCode``,
+    ``headers`` (a string per name; names differing only in letter case are
+    separate headers, which keeps several Set-Cookie), ``body`` decoded from
+    base64 when ``isBase64Encoded``. Anything malformed is a 502."""
+    result = gateway.require_mapping(result, source)
+    status = gateway.read_status(result, source)
+    raw = result.get("headers")
+    if raw is not None and not isinstance(raw, Mapping):
+        raise MalformedResponse(
+            502, f"malformed Lambda response for {source}: headers is not an object"
+        )
+    headers: list[tuple[str, str]] = []
+    for name, value in (raw or {}).items():
+        headers.extend((str(name), v) for v in gateway.response_header_values(value, name, source))
+    return Response(status, headers, gateway.read_body(result, source))
