@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import InvalidEvent
 from ..http import Headers
 
 __all__ = [
+    "client_address",
     "collect_headers",
+    "forwarded_client",
     "group_response_headers",
     "header_value",
     "latin1",
@@ -39,30 +42,54 @@ def _values(value: Any) -> Iterable[str]:
     return (str(value),)
 
 
+#: Header names as events spell them -> lower-case latin-1 bytes.
+_header_keys: dict[str, bytes] = {}
+
+
 def collect_headers(
     single: Mapping[str, Any] | None,
     multi: Mapping[str, Any] | None = None,
     cookies: Iterable[str] | None = None,
+    *,
+    source_name: str = "event",
 ) -> Headers:
     """Request headers from an event's header maps, lower-cased, repeats kept.
 
     ``multi`` (lists of values) wins over ``single`` when present. Several
     ``cookie`` headers, and a ``cookies`` list (HTTP API 2.0), become one
     ``cookie`` header joined with ``"; "``, the form every framework reads.
+    A map that is neither an object nor null is a malformed event.
     """
+    for field, given in (("headers", single), ("multiValueHeaders", multi)):
+        if given is not None and not isinstance(given, (dict, Mapping)):
+            raise InvalidEvent(source_name, field, f"must be an object, not {type(given).__name__}")
     source = multi if multi else single
     headers: Headers = []
     cookie_parts: list[str] = []
     if source:
+        keys = _header_keys
         for name, value in source.items():
-            lower = name.lower()
-            if lower == "cookie":
+            key = keys.get(name)
+            if key is None:
+                key = latin1(name.lower())
+                if len(keys) < 1024:  # names come from clients: keep the cache bounded
+                    keys[name] = key
+            if key == b"cookie":
                 if cookies is None:
                     cookie_parts.extend(_values(value))
                 continue
-            key = latin1(lower)
-            for item in _values(value):
-                headers.append((key, latin1(item)))
+            # This loop runs for every header of every request: the shapes AWS
+            # sends (a string, or a list of one) skip _values(), and latin1() is inlined.
+            if type(value) is list and len(value) == 1:
+                value = value[0]
+            if type(value) is str:
+                try:
+                    headers.append((key, value.encode("latin-1")))
+                except UnicodeEncodeError:
+                    headers.append((key, value.encode("utf-8")))
+            else:
+                for item in _values(value):
+                    headers.append((key, latin1(item)))
     if cookies:
         cookie_parts.extend(c for c in cookies if isinstance(c, str))
     if cookie_parts:
@@ -77,6 +104,30 @@ def header_value(headers: Headers, name: bytes) -> bytes | None:
         if key == name:
             found = value
     return found
+
+
+def client_address(value: Any) -> tuple[str, int] | None:
+    """The ASGI ``client`` for an address field of the event (the port is not
+    known: 0). Anything that cannot be an IP address or host name is dropped
+    rather than handed to the app."""
+    if (
+        isinstance(value, str)
+        and value
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    ):
+        return (value, 0)
+    return None
+
+
+def forwarded_client(headers: Headers) -> tuple[str, int] | None:
+    """The address a load balancer saw: the last X-Forwarded-For entry, the one
+    it appended (earlier entries are whatever the client sent)."""
+    last = header_value(headers, b"x-forwarded-for")
+    if last is None:
+        return None
+    return client_address(last.decode("latin-1").rpartition(",")[2].strip())
 
 
 def _split_host(host: str) -> tuple[str, int | None]:
@@ -119,7 +170,7 @@ def server_and_scheme(
     port: int | None = None
     if host_value:
         host, port = _split_host(host_value.decode("latin-1").strip())
-    elif isinstance(fallback_host, str) and fallback_host:
+    elif isinstance(fallback_host, str) and fallback_host.isascii() and fallback_host.isprintable():
         host, port = _split_host(fallback_host)
     else:
         host = PLACEHOLDER_HOST

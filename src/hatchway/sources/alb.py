@@ -22,15 +22,23 @@ from typing import Any
 from urllib.parse import quote
 
 from ..http import Request, Response
+from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import require_method, require_path
-from ._headers import collect_headers, group_response_headers, server_and_scheme
+from ._headers import (
+    collect_headers,
+    forwarded_client,
+    group_response_headers,
+    server_and_scheme,
+)
 from ._paths import from_encoded, mount_point
-from .base import Event, SourceOptions
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 __all__ = ["Alb", "case_variants", "status_line"]
 
 _QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+#: The largest response a load balancer takes from a Lambda target, in bytes.
+RESPONSE_LIMIT = 1024 * 1024
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -47,7 +55,7 @@ def case_variants(name: str, count: int) -> list[str]:
     base = name.lower()
     variants = [name]
     seen = {name}
-    mask = 0
+    mask = -1
     while len(variants) < count:
         mask += 1
         chars = list(base)
@@ -62,8 +70,8 @@ def case_variants(name: str, count: int) -> list[str]:
 
 
 def _query(single: Any, multi: Any) -> bytes:
-    params = multi if isinstance(multi, Mapping) and multi else single
-    if not isinstance(params, Mapping) or not params:
+    params = multi if isinstance(multi, (dict, Mapping)) and multi else single
+    if not isinstance(params, (dict, Mapping)) or not params:
         return b""
     parts = []
     for key, values in params.items():
@@ -86,13 +94,15 @@ class Alb:
 
     def matches(self, event: Event) -> bool:
         context = event.get("requestContext")
-        return isinstance(context, Mapping) and "elb" in context
+        return isinstance(context, (dict, Mapping)) and "elb" in context
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
         method = require_method(event.get("httpMethod"), name, "httpMethod")
         path, raw_path = from_encoded(require_path(event.get("path"), name, "path"))
-        headers = collect_headers(event.get("headers"), event.get("multiValueHeaders"))
+        headers = collect_headers(
+            event.get("headers"), event.get("multiValueHeaders"), source_name=name
+        )
         server, scheme = server_and_scheme(headers)
         return Request(
             method=method,
@@ -104,7 +114,7 @@ class Alb:
             ),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
-            client=_client(headers),
+            client=forwarded_client(headers),
             server=server,
             scheme=scheme,
         )
@@ -134,14 +144,107 @@ class Alb:
         result["isBase64Encoded"] = is_base64
         return result
 
+    def response_limit(self, event: Event) -> int:
+        """A Lambda target's response may be at most 1 MB."""
+        return RESPONSE_LIMIT
 
-def _client(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
-    """The address the load balancer saw: the last X-Forwarded-For entry."""
-    last = None
-    for key, value in headers:
-        if key == b"x-forwarded-for":
-            last = value
-    if last is None:
-        return None
-    address = last.decode("latin-1").rpartition(",")[2].strip()
-    return (address, 0) if address else None
+    def build_event(self, request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+        return build_alb_event(request, settings)
+
+    def read_response(
+        self, result: Any, request: ClientRequest, settings: GatewaySettings
+    ) -> Response:
+        return read_alb_result(result, settings, self.name)
+
+
+# The gateway direction: what a load balancer sends its Lambda target group
+# and how it reads the result.
+
+_TARGET_GROUP = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hatchway/0123456789abcdef"
+)
+_BAD_GATEWAY = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+    """The event a load balancer sends for ``request``.
+
+    ``path``, query keys and values arrive exactly as the client sent them
+    (still encoded). Header names are lower-case. With the target group's
+    multi-value setting every repeat is kept in ``multiValueHeaders`` and
+    ``multiValueQueryStringParameters``; without it only the last of repeated
+    headers and query keys survives. The load balancer appends the peer to
+    X-Forwarded-For. Text bodies travel as text, others base64.
+    """
+    moment = settings.now()
+    headers = gateway.forwarded_headers(request)
+    headers.append(("X-Amzn-Trace-Id", gateway.new_trace_id(moment)))
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name.lower(), []).append(value)
+    multi_query: dict[str, list[str]] = {}
+    for key, value in gateway.query_pairs(request.query, decode=False):
+        multi_query.setdefault(key, []).append(value)
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": _TARGET_GROUP}},
+        "httpMethod": request.method,
+        "path": request.path or "/",
+    }
+    if settings.multi_value:
+        event["multiValueQueryStringParameters"] = multi_query
+        event["multiValueHeaders"] = multi_headers
+    else:
+        event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
+        event["headers"] = {k: v[-1] for k, v in multi_headers.items()}
+    body, is_base64 = gateway.body_field(request.body, request.header("content-type"))
+    event["body"] = body
+    event["isBase64Encoded"] = is_base64
+    return event
+
+
+def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Response:
+    """The HTTP response a load balancer makes of ``result``.
+
+    In multi-value mode it reads ``multiValueHeaders``, else ``headers`` (where
+    several Set-Cookie survive as names differing in letter case); a result in
+    the other mode's shape is refused. A base64 body is decoded. Anything
+    malformed is the load balancer's 502 page.
+    """
+    try:
+        result = gateway.require_mapping(result, source)
+        status = gateway.read_status(result, source)
+        field, other = ("multiValueHeaders", "headers")
+        if not settings.multi_value:
+            field, other = other, field
+        raw = result.get(field)
+        if raw is None and result.get(other):
+            raise MalformedResponse(
+                502,
+                f"malformed Lambda response for {source}: the target group is in "
+                f"{'multi' if settings.multi_value else 'single'}-value mode, which reads "
+                f"{field!r}, but the response sets only {other!r}",
+            )
+        if raw is not None and not isinstance(raw, Mapping):
+            raise MalformedResponse(
+                502, f"malformed Lambda response for {source}: {field} is not an object"
+            )
+        headers: list[tuple[str, str]] = []
+        for name, value in (raw or {}).items():
+            if isinstance(value, list) != settings.multi_value:
+                raise MalformedResponse(
+                    502,
+                    f"malformed Lambda response for {source}: header {name!r} must be "
+                    f"{'a list' if settings.multi_value else 'a string'} in {field}",
+                )
+            headers.extend(
+                (str(name), v) for v in gateway.response_header_values(value, name, source)
+            )
+        body = gateway.read_body(result, source)
+    except MalformedResponse as exc:
+        exc.headers = [("content-type", "text/html")]
+        exc.body = _BAD_GATEWAY
+        raise
+    return Response(status, headers, body)

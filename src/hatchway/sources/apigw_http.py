@@ -14,15 +14,24 @@ JSON), ``headers`` with repeats joined by ``", "``, every Set-Cookie in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from ..http import Request, Response
+from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
-from ._headers import collect_headers, group_response_headers, latin1, server_and_scheme
+from ._headers import (
+    client_address,
+    collect_headers,
+    group_response_headers,
+    latin1,
+    server_and_scheme,
+)
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
-from .base import Event, SourceOptions
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 
@@ -38,7 +47,7 @@ class ApiGatewayHttp:
         if event.get("version") != "2.0":
             return False
         context = event.get("requestContext")
-        return isinstance(context, Mapping) and "http" in context
+        return isinstance(context, (dict, Mapping)) and "http" in context
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
@@ -66,7 +75,9 @@ class ApiGatewayHttp:
 
         cookies = event.get("cookies")
         headers = collect_headers(
-            event.get("headers"), cookies=cookies if isinstance(cookies, list) else None
+            event.get("headers"),
+            cookies=cookies if isinstance(cookies, list) else None,
+            source_name=name,
         )
         server, scheme = server_and_scheme(
             headers, context.get("domainName"), trust_forwarded_proto=False
@@ -81,7 +92,7 @@ class ApiGatewayHttp:
             query_string=latin1(query) if isinstance(query, str) else b"",
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
-            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
+            client=client_address(source_ip),
             server=server,
             scheme=scheme,
         )
@@ -104,6 +115,14 @@ class ApiGatewayHttp:
         result["isBase64Encoded"] = is_base64
         return result
 
+    def build_event(self, request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+        return build_v2_event(request, settings, function_url=not self.path_is_decoded)
+
+    def read_response(
+        self, result: Any, request: ClientRequest, settings: GatewaySettings
+    ) -> Response:
+        return read_v2_result(result, self.name)
+
 
 class FunctionUrl(ApiGatewayHttp):
     """Lambda Function URL: the payload 2.0 shape with an encoded ``rawPath`` and no stage."""
@@ -116,3 +135,162 @@ class FunctionUrl(ApiGatewayHttp):
             return False
         domain = event["requestContext"].get("domainName")
         return isinstance(domain, str) and ".lambda-url." in domain
+
+    def render_prelude(
+        self, status: int, headers: list[tuple[str, str]], event: Event, options: SourceOptions
+    ) -> dict[str, Any]:
+        """The head of a streamed response (``InvokeMode: RESPONSE_STREAM``):
+        ``statusCode``, ``headers`` with repeats joined, every Set-Cookie in ``cookies``."""
+        joined: dict[str, str] = {}
+        cookies: list[str] = []
+        for name, values in group_response_headers(headers).items():
+            if name.lower() == "set-cookie":
+                cookies.extend(values)
+            else:
+                joined[name] = ", ".join(values)
+        prelude: dict[str, Any] = {"statusCode": status, "headers": joined}
+        if cookies:
+            prelude["cookies"] = cookies
+        return prelude
+
+
+# The gateway direction: what an HTTP API (payload 2.0, $default route) or a
+# Function URL sends, and how it reads the result.
+
+_V2_ERROR = b'{"message":"Internal Server Error"}'
+
+
+def gateway_decoded_path(path: str) -> str:
+    """The path as an HTTP API hands it over: percent-decoded once, and cut at
+    a decoded ``?`` (``/a%3Fb`` arrives as ``/a``)."""
+    return unquote(path).partition("?")[0] or "/"
+
+
+def build_v2_event(
+    request: ClientRequest, settings: GatewaySettings, *, function_url: bool
+) -> dict[str, Any]:
+    """The payload 2.0 event for ``request``.
+
+    HTTP API: ``rawPath`` decoded; on the API's own endpoint a named stage
+    leads the URL and stays in ``rawPath``; on a custom domain the API
+    mapping's base path is left out of it (AWS: "rawPath won't provide the API
+    mapping value"). Function URL: ``rawPath`` exactly as sent, no stage.
+    Both: ``rawQueryString`` as sent; header names lower-case with repeats
+    joined by ``,``; every cookie in ``cookies`` and none in ``headers``;
+    ``queryStringParameters`` decoded, repeats joined by ``,``; text bodies
+    as text, others base64.
+    """
+    wire_path = request.path or "/"
+    if function_url:
+        stage = "$default"
+        raw_path = wire_path
+        host = gateway.host_of(request, settings, "abcdefgh12345678.lambda-url.us-east-1.on.aws")
+        domain = host if ".lambda-url." in host else (settings.domain_name or "")
+        if ".lambda-url." not in domain:
+            domain = "abcdefgh12345678.lambda-url.us-east-1.on.aws"
+    else:
+        stage = settings.stage or "$default"
+        if settings.stage_in_url:
+            if stage != "$default":
+                gateway.require_under(wire_path, "/" + stage, "stage")
+            raw_path = gateway_decoded_path(wire_path)
+        else:
+            below = gateway.require_under(wire_path, settings.base_path, "base path")
+            raw_path = gateway_decoded_path(below)
+        domain = gateway.host_of(
+            request, settings, "abcdef1234.execute-api.us-east-1.amazonaws.com"
+        )
+    moment = settings.now()
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in gateway.forwarded_headers(request):
+        lower = name.lower()
+        if lower == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+        elif lower in headers:
+            headers[lower] += "," + value
+        else:
+            headers[lower] = value
+    headers["x-amzn-trace-id"] = gateway.new_trace_id(moment)
+    query: dict[str, str] = {}
+    for key, value in gateway.query_pairs(request.query, decode=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": request.query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if query:
+        event["queryStringParameters"] = query
+    api_id = domain.partition(".")[0]
+    event["requestContext"] = {
+        "accountId": "anonymous" if function_url else "123456789012",
+        "apiId": api_id,
+        "domainName": domain,
+        "domainPrefix": api_id,
+        "http": {
+            "method": request.method,
+            # AWS drops a trailing slash here; rawPath keeps it.
+            "path": raw_path.rstrip("/") or "/",
+            "protocol": "HTTP/1.1",
+            "sourceIp": request.client[0],
+            "userAgent": request.header("user-agent") or "",
+        },
+        "requestId": settings.new_request_id(),
+        "routeKey": "$default",
+        "stage": stage,
+        "time": gateway.clf_time(moment),
+        "timeEpoch": gateway.epoch_millis(moment),
+    }
+    if request.body:
+        body, is_base64 = gateway.body_field(request.body, request.header("content-type"))
+        event["body"] = body
+        event["isBase64Encoded"] = is_base64
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
+def read_v2_result(result: Any, source: str) -> Response:
+    """The HTTP response an HTTP API (payload 2.0) or Function URL makes of ``result``.
+
+    Without ``statusCode`` AWS guesses: status 200, ``application/json``, and
+    the result itself as the body (a string as is, anything else as JSON).
+    ``headers`` values pass through; each ``cookies`` entry becomes a
+    Set-Cookie header. A base64 body is always decoded. Anything malformed is
+    the gateway's 502.
+    """
+    if not isinstance(result, Mapping) or "statusCode" not in result:
+        text = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
+        return Response(200, [("content-type", "application/json")], text.encode("utf-8"))
+    try:
+        status = gateway.read_status(result, source)
+        raw_headers = result.get("headers")
+        if raw_headers is not None and not isinstance(raw_headers, Mapping):
+            raise MalformedResponse(
+                502, f"malformed Lambda proxy response for {source}: headers is not an object"
+            )
+        headers: list[tuple[str, str]] = []
+        for name, value in (raw_headers or {}).items():
+            headers.extend(
+                (str(name), v) for v in gateway.response_header_values(value, name, source)
+            )
+        cookies = result.get("cookies")
+        if cookies is not None:
+            if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+                raise MalformedResponse(
+                    502,
+                    f"malformed Lambda proxy response for {source}: cookies must be a list "
+                    "of strings",
+                )
+            headers.extend(("set-cookie", cookie) for cookie in cookies)
+        body = gateway.read_body(result, source)
+    except MalformedResponse as exc:
+        exc.body = _V2_ERROR
+        raise
+    return Response(status, headers, body)

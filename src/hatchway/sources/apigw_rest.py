@@ -12,35 +12,43 @@ Set-Cookie, Vary, Link) in ``multiValueHeaders``, ``body``, ``isBase64Encoded``.
 
 from __future__ import annotations
 
+from base64 import b64encode
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from ..http import Request, Response
+from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
-from ._headers import collect_headers, group_response_headers, server_and_scheme
+from ._headers import client_address, collect_headers, group_response_headers, server_and_scheme
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point
-from .base import Event, SourceOptions
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 __all__ = ["ApiGatewayRest", "encode_query", "render_single_and_multi"]
 
 
 def encode_query(single: Any, multi: Any) -> bytes:
     """A query string from decoded parameter maps, each key and value re-encoded."""
-    params = multi if isinstance(multi, Mapping) and multi else single
-    if not isinstance(params, Mapping) or not params:
+    params = multi if isinstance(multi, (dict, Mapping)) and multi else single
+    if not isinstance(params, (dict, Mapping)) or not params:
         return b""
     parts = []
     for key, values in params.items():
-        name = quote(str(key), safe="")
+        name = _escape(str(key))
         if values is None:
             values = [""]
         elif not isinstance(values, list):
             values = [values]
         for value in values:
-            parts.append(f"{name}={quote(str(value), safe='')}")
+            parts.append(f"{name}={_escape(str(value))}")
     return "&".join(parts).encode("ascii")
+
+
+def _escape(text: str) -> str:
+    """``quote(text, safe="")``; plain words, most query keys and values, need
+    no escaping and skip quote(), which is slow for them."""
+    return text if text.isalnum() and text.isascii() else quote(text, safe="")
 
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
@@ -74,7 +82,7 @@ class ApiGatewayRest:
         context = event.get("requestContext")
         if context is None:
             return True  # console tests and hand-made events may omit it
-        return isinstance(context, Mapping) and not (
+        return isinstance(context, (dict, Mapping)) and not (
             "elb" in context or "connectionId" in context or "eventType" in context
         )
 
@@ -95,7 +103,9 @@ class ApiGatewayRest:
             path, raw_path = from_encoded(prefix + path_field)
         root_path = stage + mount_point(path[len(stage) :], options.base_path)
 
-        headers = collect_headers(event.get("headers"), event.get("multiValueHeaders"))
+        headers = collect_headers(
+            event.get("headers"), event.get("multiValueHeaders"), source_name=name
+        )
         server, scheme = server_and_scheme(headers, context.get("domainName"))
         source_ip = mapping(context.get("identity")).get("sourceIp")
         return Request(
@@ -108,13 +118,38 @@ class ApiGatewayRest:
             ),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
-            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
+            client=client_address(source_ip),
             server=server,
             scheme=scheme,
         )
 
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
         return render_single_and_multi(response, options)
+
+    def render_prelude(
+        self, status: int, headers: list[tuple[str, str]], event: Event, options: SourceOptions
+    ) -> dict[str, Any]:
+        """The head of a streamed response (response transfer mode ``STREAM``):
+        ``statusCode``, single values in ``headers``, repeats in ``multiValueHeaders``."""
+        single: dict[str, str] = {}
+        multi: dict[str, list[str]] = {}
+        for name, values in group_response_headers(headers).items():
+            if len(values) == 1:
+                single[name] = values[0]
+            else:
+                multi[name] = values
+        prelude: dict[str, Any] = {"statusCode": status, "headers": single}
+        if multi:
+            prelude["multiValueHeaders"] = multi
+        return prelude
+
+    def build_event(self, request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+        return build_rest_event(request, settings)
+
+    def read_response(
+        self, result: Any, request: ClientRequest, settings: GatewaySettings
+    ) -> Response:
+        return read_rest_result(result, request, settings, self.name)
 
 
 def _stage_prefix(path: str, context: Mapping[str, Any], http_api: bool) -> str:
@@ -141,3 +176,136 @@ def _stage_prefix(path: str, context: Mapping[str, Any], http_api: bool) -> str:
     if prefix.endswith("/") or not prefix.startswith("/"):
         return ""
     return prefix
+
+
+# The gateway direction: what a REST API (regional endpoint, Lambda proxy
+# integration on a greedy {proxy+} resource) sends and how it reads the result.
+
+_REST_ERROR = b'{"message": "Internal server error"}'
+_FORBIDDEN = b'{"message":"Forbidden"}'
+
+
+def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
+    """The REST API proxy event for ``request``.
+
+    ``path`` stays percent-encoded as sent. On the API's own endpoint the
+    stage leads the URL: it is removed from ``path`` and kept in
+    ``requestContext.path``; on a custom domain both carry the full path,
+    base path included. Header names keep the client's case; ``headers`` and
+    ``queryStringParameters`` hold the last of repeated keys, the
+    ``multiValue*`` maps every value. Query values are decoded (``+`` too).
+    The body is base64 when its Content-Type matches a binary media type,
+    else text (invalid UTF-8 replaced, as the gateway does).
+    """
+    stage = settings.stage or "prod"
+    wire_path = request.path or "/"
+    if settings.stage_in_url:
+        path = gateway.require_under(wire_path, "/" + stage, "stage", 403, _FORBIDDEN)
+    else:
+        gateway.require_under(wire_path, settings.base_path, "base path", 403, _FORBIDDEN)
+        path = wire_path
+    moment = settings.now()
+    request_id = settings.new_request_id()
+
+    headers = gateway.forwarded_headers(request)
+    headers.append(("X-Amzn-Trace-Id", gateway.new_trace_id(moment)))
+    multi_headers = group_response_headers(headers)
+    single_headers = {name: values[-1] for name, values in multi_headers.items()}
+
+    multi_query: dict[str, list[str]] = {}
+    for key, value in gateway.query_pairs(request.query, decode=True):
+        multi_query.setdefault(key, []).append(value)
+
+    content_type = request.header("content-type")
+    body: str | None = None
+    is_base64 = False
+    if request.body:
+        if gateway.media_type_matches(content_type, settings.binary_media_types):
+            body, is_base64 = b64encode(request.body).decode("ascii"), True
+        else:
+            body = request.body.decode("utf-8", "replace")
+
+    host = gateway.host_of(request, settings, "abcdef1234.execute-api.us-east-1.amazonaws.com")
+    api_id = host.partition(".")[0]
+    source_ip = request.client[0]
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": request.method,
+        "headers": single_headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {"proxy": unquote(path[1:])} if path != "/" else None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "abc123",
+            "resourcePath": "/{proxy+}",
+            "httpMethod": request.method,
+            "extendedRequestId": request_id[:16],
+            "requestTime": gateway.clf_time(moment),
+            "path": wire_path,
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": api_id,
+            "requestTimeEpoch": gateway.epoch_millis(moment),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": request.header("user-agent"),
+                "user": None,
+            },
+            "domainName": host,
+            "apiId": api_id,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def read_rest_result(
+    result: Any, request: ClientRequest, settings: GatewaySettings, source: str
+) -> Response:
+    """The HTTP response a REST API (or HTTP API payload 1.0) makes of ``result``.
+
+    ``headers`` and ``multiValueHeaders`` are merged; a name in both takes
+    its values from ``multiValueHeaders``. A body flagged base64 is decoded
+    only when the request's first Accept type matches a binary media type;
+    otherwise the client receives the base64 text itself, as from AWS.
+    Anything malformed is the gateway's 502.
+    """
+    result = gateway.require_mapping(result, source)
+    try:
+        status = gateway.read_status(result, source)
+        single = result.get("headers")
+        multi = result.get("multiValueHeaders")
+        for field, value in (("headers", single), ("multiValueHeaders", multi)):
+            if value is not None and not isinstance(value, Mapping):
+                raise MalformedResponse(
+                    502, f"malformed Lambda proxy response for {source}: {field} is not an object"
+                )
+        headers: list[tuple[str, str]] = []
+        multi_names = {str(name).lower() for name in multi or ()}
+        for name, value in (single or {}).items():
+            if str(name).lower() not in multi_names:
+                values = gateway.response_header_values(value, name, source)
+                headers.extend((str(name), v) for v in values[-1:])
+        for name, value in (multi or {}).items():
+            values = gateway.response_header_values(value, name, source)
+            headers.extend((str(name), v) for v in values)
+        decode = gateway.media_type_matches(request.header("accept"), settings.binary_media_types)
+        body = gateway.read_body(result, source, decode_base64=decode)
+    except MalformedResponse as exc:
+        exc.body = _REST_ERROR
+        raise
+    return Response(status, headers, body)
