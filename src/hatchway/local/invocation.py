@@ -1,0 +1,108 @@
+"""What both local runtimes share: the function's failure, the runtime's
+interface, and the environment variables Lambda sets for a function."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .streamed import StreamedResult
+
+__all__ = [
+    "FUNCTION_ARN",
+    "FUNCTION_NAME",
+    "FunctionError",
+    "Runtime",
+    "lambda_environment",
+]
+
+FUNCTION_NAME = "hatchway-local"
+REGION = "us-east-1"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION_NAME}"
+
+
+class FunctionError(Exception):
+    """The invocation failed: the handler raised, init failed, the runtime died
+    or the time ran out. Shaped like the Runtime API's error document."""
+
+    def __init__(self, error_type: str, message: str, stack_trace: Sequence[str] = ()) -> None:
+        self.error_type = error_type
+        self.message = message
+        self.stack_trace = list(stack_trace)
+        super().__init__(f"{error_type}: {message}")
+
+    @classmethod
+    def from_document(cls, payload: bytes, error_type: str | None = None) -> FunctionError:
+        """Read the ``{errorType, errorMessage, stackTrace}`` JSON a runtime posts."""
+        try:
+            document = json.loads(payload or b"{}")
+        except ValueError:
+            document = {"errorMessage": payload.decode("utf-8", "replace")}
+        if not isinstance(document, dict):
+            document = {"errorMessage": str(document)}
+        trace = document.get("stackTrace")
+        return cls(
+            str(document.get("errorType") or error_type or "Unknown"),
+            str(document.get("errorMessage") or ""),
+            [str(line) for line in trace] if isinstance(trace, list) else (),
+        )
+
+    def describe(self) -> str:
+        """The error and its stack trace, as text for the terminal."""
+        lines = [f"{self.error_type}: {self.message}"]
+        lines.extend(line.rstrip("\n") for line in self.stack_trace)
+        return "\n".join(lines)
+
+
+class Runtime(Protocol):
+    """Runs the function: one event in, the result JSON out."""
+
+    #: A few words for the startup banner.
+    description: str
+
+    def start(self) -> None:
+        """Get ready to serve (import the handler, or start the runtime process)."""
+
+    def invoke(self, event: bytes, request_id: str) -> bytes | StreamedResult:
+        """The function's result for the event JSON (or, from a runtime that
+        streams, the stream as it arrives); raises :class:`FunctionError`."""
+
+    def close(self) -> None:
+        """Stop: end every process started and free the resources."""
+
+
+def lambda_environment(
+    *, task_root: str, handler: str, memory_mb: int, for_process: bool
+) -> dict[str, str]:
+    """The variables Lambda's Python runtime sets for a function.
+
+    ``for_process`` adds those only a separate runtime process should get
+    (``TZ``: changing it in the serving process would change its own clock
+    output too).
+    """
+    today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    environment = {
+        "_HANDLER": handler,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+        "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{FUNCTION_NAME}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{today}/[$LATEST]{uuid.uuid4().hex}",
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": os.path.dirname(os.__file__),
+    }
+    if for_process:
+        environment["TZ"] = ":UTC"
+        environment["PYTHONUNBUFFERED"] = "1"
+    return environment

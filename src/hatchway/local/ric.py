@@ -1,0 +1,215 @@
+"""``--runtime ric``: the handler runs in the real AWS runtime client.
+
+hatchway starts the Runtime API emulator on a free loopback port and runs
+``python -m awslambdaric hatchway_local_handler.handler`` with
+``AWS_LAMBDA_RUNTIME_API`` and the usual Lambda variables set, as the Python
+runtime does in Lambda. ``hatchway_local_handler`` is a small module written
+to a temporary folder: it loads the TARGET (wrapping an app in ``Adapter``)
+so the runtime imports, calls and serialises exactly as in Lambda. With
+``AWS_LAMBDA_MAX_CONCURRENCY`` set, awslambdaric forks that many workers,
+each importing the handler and polling for work on its own.
+
+The runtime runs in its own process group, so stopping it stops its workers
+too. When it exits (an init error, a crash, ``os._exit``), the invocations
+it held fail with the reason and a new runtime starts for the next request.
+A time-out ends the runtime too, as Lambda resets the environment after one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .console import Console
+from .invocation import FunctionError, lambda_environment
+from .runtime_api import RuntimeApiEmulator, TimedOut
+from .streamed import StreamedResult
+from .target import Kind, Target
+
+__all__ = ["HatchwayRuntime", "RicRuntime"]
+
+_SHIM = "hatchway_local_handler"
+#: Seconds a stopping runtime gets to run its shutdown (SIGTERM) before SIGKILL.
+#: Before Python 3.12 awslambdaric waits for work in native code on the main
+#: thread, where no signal handler runs: a longer grace would only add delay.
+_STOP_GRACE = 1.0
+#: Seconds past the function's time-out before the gateway gives up waiting.
+_WAIT_SLACK = 1.0
+
+
+def _shim_source(target: str, kind: Kind, adapter_options: Mapping[str, Any]) -> str:
+    return (
+        '"""Written by `hatchway serve --runtime ric`: the handler awslambdaric imports."""\n\n'
+        "from hatchway.local.target import load_handler\n\n"
+        f"handler = load_handler({target!r}, {kind!r}, {dict(adapter_options)!r})\n"
+    )
+
+
+class RicRuntime:
+    """Run the handler in an ``awslambdaric`` child process fed by the emulator."""
+
+    #: The runtime client: the module run with ``python -m``, and its name in messages.
+    module = "awslambdaric"
+    label = "awslambdaric"
+
+    def __init__(
+        self,
+        target: Target,
+        console: Console,
+        *,
+        kind: Kind = "auto",
+        adapter_options: Mapping[str, Any] | None = None,
+        timeout: float = 30.0,
+        memory_mb: int = 128,
+        max_concurrency: int | None = None,
+    ) -> None:
+        self.target = target
+        self.console = console
+        self.kind: Kind = kind
+        self.adapter_options = dict(adapter_options or {})
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.max_concurrency = max_concurrency
+        workers = f", {max_concurrency} workers" if max_concurrency else ""
+        self.description = f"{self.label}{workers}"
+        self.emulator = RuntimeApiEmulator(on_init_error=self._report_init_error)
+        self._folder: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.RLock()
+        self._closing = False
+
+    def start(self) -> None:
+        self.emulator.start()
+        self._folder = tempfile.mkdtemp(prefix="hatchway-ric-")
+        spec = f"{self.target.file}:{self.target.attr}" if self.target.file else self.target.text
+        source = _shim_source(spec, self.kind, self.adapter_options)
+        Path(self._folder, f"{_SHIM}.py").write_text(source, encoding="utf-8")
+        self.ensure_running()
+
+    def ensure_running(self) -> None:
+        """Start a runtime process unless one is running."""
+        with self._lock:
+            if self._closing or (self._process is not None and self._process.poll() is None):
+                return
+            generation = self.emulator.begin_generation()
+            process = subprocess.Popen(
+                [sys.executable, "-m", self.module, f"{_SHIM}.handler"],
+                env=self._environment(),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stopping it reaches the workers
+            )
+            self._process = process
+        self.console.say(f"hatchway: {self.label} started (pid {process.pid})")
+        threading.Thread(
+            target=self._watch, args=(process, generation), name="hatchway-ric-watch", daemon=True
+        ).start()
+
+    def _environment(self) -> dict[str, str]:
+        import hatchway
+
+        environment = dict(os.environ)
+        environment.update(
+            lambda_environment(
+                task_root=self.target.root,
+                handler=f"{_SHIM}.handler",
+                memory_mb=self.memory_mb,
+                for_process=True,
+            )
+        )
+        environment["AWS_LAMBDA_RUNTIME_API"] = self.emulator.address
+        environment.pop("AWS_LAMBDA_MAX_CONCURRENCY", None)
+        if self.max_concurrency:
+            environment["AWS_LAMBDA_MAX_CONCURRENCY"] = str(self.max_concurrency)
+        # The shim first, then the task root; hatchway itself stays importable
+        # even when it runs from a source tree rather than an installation.
+        package_root = str(Path(hatchway.__file__).resolve().parent.parent)
+        paths = [self._folder or "", self.target.root, package_root]
+        if environment.get("PYTHONPATH"):
+            paths.append(environment["PYTHONPATH"])
+        environment["PYTHONPATH"] = os.pathsep.join(paths)
+        return environment
+
+    def _watch(self, process: subprocess.Popen[bytes], generation: int) -> None:
+        code = process.wait()
+        if self._closing:
+            return
+        error = self.emulator.init_error
+        if error is None:
+            error = FunctionError(
+                "Runtime.ExitError", f"Runtime exited with error: exit status {code}"
+            )
+            self.console.failure(
+                f"the runtime process {process.pid} exited (status {code}); "
+                "a new one starts for the next request"
+            )
+        self.emulator.end_generation(generation, error)
+        with self._lock:
+            if self._process is process:
+                self._process = None
+        if self.emulator.has_waiting():
+            self.ensure_running()
+
+    def _report_init_error(self, error: FunctionError) -> None:
+        self.console.failure(
+            f"the function failed to initialise in {self.label} (each request tries again)",
+            error.describe(),
+        )
+
+    def invoke(self, event: bytes, request_id: str) -> bytes | StreamedResult:
+        self.ensure_running()
+        invocation = self.emulator.submit(event, request_id, self.timeout)
+        try:
+            return self.emulator.wait(invocation, self.timeout + _WAIT_SLACK)
+        except TimedOut:
+            self.console.failure(
+                f"request {request_id} timed out after {self.timeout:g} s; "
+                "restarting the runtime, as Lambda resets the environment"
+            )
+            self._stop_process()
+            raise
+
+    def _stop_process(self) -> None:
+        with self._lock:
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(_STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(_STOP_GRACE)
+        # Forked workers may outlive their parent briefly: end the whole group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+        self._stop_process()
+        self.emulator.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class HatchwayRuntime(RicRuntime):
+    """``--runtime hatchway``: hatchway's own runtime loop (``python -m
+    hatchway.runtime``) in place of awslambdaric, against the same emulator.
+    It can post streamed responses (``Adapter(app, streaming=True)``, or
+    ``--streaming`` for an app TARGET), which the gateway forwards as they arrive."""
+
+    module = "hatchway.runtime"
+    label = "hatchway runtime"

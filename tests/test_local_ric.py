@@ -1,0 +1,111 @@
+"""`hatchway serve --runtime ric`: the real awslambdaric against the Runtime API
+emulator, with forked workers, crashes, init errors, time-outs and teardown."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from local_process import serving, target
+
+pytest.importorskip("werkzeug")
+pytest.importorskip("awslambdaric")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_concurrent_requests_reach_every_forked_worker_once_started():
+    """AWS_LAMBDA_MAX_CONCURRENCY=4: awslambdaric forks four workers that poll
+    at once; 200 concurrent requests all succeed and each worker ran lifespan
+    startup exactly once."""
+    args = [target("asgi_app.py") + ":app", "--runtime", "ric", "--source", "function-url"]
+    with serving(args, env={"AWS_LAMBDA_MAX_CONCURRENCY": "4"}) as server:
+        assert "awslambdaric, 4 workers" in server.output
+        with httpx.Client(base_url=server.base_url, timeout=60, trust_env=False) as client:
+
+            def call(i: int) -> httpx.Response:
+                return client.get("/whoami", params={"sleep_ms": 20, "i": i})
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                responses = list(pool.map(call, range(200)))
+    assert [r.status_code for r in responses] == [200] * 200
+    answers = [r.json() for r in responses]
+    assert {a["startups"] for a in answers} == {1}
+    assert all(a["started_in"] == a["pid"] for a in answers)
+    per_worker = Counter(a["pid"] for a in answers)
+    assert len(per_worker) == 4, per_worker
+
+
+def test_crash_and_exit_are_reported_and_the_runtime_comes_back():
+    args = [target("handler.py") + ":handler", "--runtime", "ric"]
+    with serving(args) as server:
+        first_pid = int(server.wait_for(r"awslambdaric started \(pid (\d+)\)").group(1))
+        with httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client:
+            crashed = client.get("/crash")
+            assert crashed.status_code == 500  # an HTTP API's answer to a function error
+            assert crashed.json() == {"message": "Internal Server Error"}
+            server.wait_for("RuntimeError: the handler crashed on purpose")
+            assert client.get("/fine").text == "handled /fine as hatchway-local"
+
+            exited = client.get("/exit")
+            assert exited.status_code == 500
+            server.wait_for(rf"runtime process {first_pid} exited \(status 3\)")
+            assert client.get("/again").text == "handled /again as hatchway-local"
+            assert re.search(rf"awslambdaric started \(pid (?!{first_pid}\b)\d+\)", server.output)
+
+            malformed = client.get("/malformed")
+            assert malformed.status_code == 502
+            server.wait_for("statusCode is 'two hundred'")
+
+
+def test_init_error_is_shown_and_every_request_retries_it():
+    args = [target("broken.py") + ":handler", "--runtime", "ric", "--source", "apigw-rest"]
+    with (
+        serving(args) as server,
+        httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client,
+    ):
+        for _ in range(2):
+            response = client.get("/x")
+            assert response.status_code == 502
+            assert response.json() == {"message": "Internal server error"}
+        server.wait_for("failed to initialise in awslambdaric")
+        server.wait_for("this module is broken on purpose")
+        assert server.process.poll() is None  # still serving
+
+
+def test_time_out_restarts_the_runtime():
+    args = [target("handler.py") + ":handler", "--runtime", "ric", "--timeout", "1"]
+    with (
+        serving(args) as server,
+        httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client,
+    ):
+        assert client.get("/slow").status_code == 500
+        server.wait_for(r"timed out after 1 s")
+        assert client.get("/after").text == "handled /after as hatchway-local"
+
+
+def test_stopping_the_server_stops_the_runtime():
+    args = [target("handler.py") + ":handler", "--runtime", "ric"]
+    with serving(args) as server:
+        pid = int(server.wait_for(r"awslambdaric started \(pid (\d+)\)").group(1))
+        with httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client:
+            assert client.get("/").status_code == 200
+        assert _alive(pid)
+        server.terminate()
+        server.process.wait(10)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
