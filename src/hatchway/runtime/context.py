@@ -1,0 +1,117 @@
+"""The context object handed to the handler, as the Python managed runtime builds it.
+
+Per invocation: the request id, the invoked ARN and the deadline from the
+``next`` headers, the client context and Cognito identity (JSON headers)
+parsed; per function: name, version, memory size and log names from the
+environment (read once).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from .api import NextInvocation
+
+__all__ = ["ClientContext", "CognitoIdentity", "RuntimeContext"]
+
+
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, document: Any = None) -> None:
+        document = document if isinstance(document, dict) else {}
+        self.cognito_identity_id = document.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = document.get("cognitoIdentityPoolId")
+
+
+class ClientContext:
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.client = document.get("client")
+        self.custom = document.get("custom")
+        self.env = document.get("env")
+
+
+class _Function:
+    """What the environment says about the function: read once per process."""
+
+    def __init__(self) -> None:
+        environ = os.environ
+        self.function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+
+
+class RuntimeContext:
+    """The ``context`` argument: the managed runtime's attributes and methods."""
+
+    __slots__ = (
+        "aws_request_id",
+        "client_context",
+        "deadline_ms",
+        "function_name",
+        "function_version",
+        "identity",
+        "invoked_function_arn",
+        "log_group_name",
+        "log_stream_name",
+        "memory_limit_in_mb",
+        "tenant_id",
+    )
+
+    def __init__(self, invocation: NextInvocation, function: _Function) -> None:
+        self.aws_request_id = invocation.request_id
+        self.invoked_function_arn = invocation.function_arn
+        self.tenant_id = invocation.tenant_id
+        #: When the invocation times out, in milliseconds since the epoch.
+        self.deadline_ms = invocation.deadline_ms
+        self.function_name = function.function_name
+        self.function_version = function.function_version
+        self.memory_limit_in_mb = function.memory_limit_in_mb
+        self.log_group_name = function.log_group_name
+        self.log_stream_name = function.log_stream_name
+        client = _json_header(invocation.client_context, "Client Context")
+        self.client_context = ClientContext(client) if isinstance(client, dict) else None
+        self.identity = CognitoIdentity(_json_header(invocation.cognito_identity, "Identity"))
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the invocation times out (never negative)."""
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+    def log(self, message: Any) -> None:
+        """Write ``message`` to the function's log, as ``context.log`` does in Lambda."""
+        for handler in logging.getLogger().handlers:
+            sink = getattr(handler, "log_sink", None)
+            if sink is not None:
+                sink.log(str(message))
+                return
+        sys.stdout.write(str(message))
+
+    def __repr__(self) -> str:
+        return f"<RuntimeContext {self.function_name} request {self.aws_request_id}>"
+
+
+class ContextError(Exception):
+    """A context header is not valid JSON (``Runtime.LambdaContextUnmarshalError``)."""
+
+
+def _json_header(value: str | None, what: str) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ContextError(f"Unable to parse {what} JSON: {exc}") from exc
+
+
+def function_settings() -> _Function:
+    """The function's settings from the environment (call once, after any fork)."""
+    return _Function()

@@ -1,0 +1,123 @@
+"""The runtime loop: initialise once, then fetch, run and answer one event at a time.
+
+Per invocation, as the Python managed runtime does: stamp the logs with the
+request id, set ``_X_AMZN_TRACE_ID`` from ``Lambda-Runtime-Trace-Id``, build
+the context, call the handler, post the JSON result (or the error document
+and an ``[ERROR]`` log). The one difference: when the handler is an
+``Adapter(app, streaming=...)`` and the event comes from a source it streams,
+the response is posted in streaming mode as the app produces it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..adapter import Adapter
+from ..streaming import PRELUDE_CONTENT_TYPE, StreamingHandler
+from .api import NextInvocation, RuntimeApi, RuntimeApiError
+from .context import ContextError, RuntimeContext, function_settings
+from .faults import Fault, Marshaller, error_document, load_handler, unmarshal
+from .logs import LogSink, current, log_error, setup_logging
+
+__all__ = ["RuntimeLoop", "run"]
+
+logger = logging.getLogger("hatchway.runtime")
+
+Handler = Callable[[Any, Any], Any]
+_TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
+
+
+class RuntimeLoop:
+    """Serves events from the Runtime API with one loaded handler."""
+
+    def __init__(self, api: RuntimeApi, handler: Handler, sink: LogSink) -> None:
+        self.api = api
+        self.handler = handler
+        self.sink = sink
+        self.function = function_settings()
+        self.marshal = Marshaller()
+        self.streamer: StreamingHandler | None = None
+        if isinstance(handler, Adapter) and handler.streaming:
+            self.streamer = StreamingHandler(handler)
+
+    def serve_forever(self) -> None:
+        """Serve until the Runtime API goes away (Lambda ends the process first)."""
+        while True:
+            self.serve_one(self.api.next())
+
+    def serve_one(self, invocation: NextInvocation) -> None:
+        request_id = invocation.request_id
+        current.request_id = request_id
+        current.tenant_id = invocation.tenant_id
+        if invocation.trace_id is not None:
+            os.environ[_TRACE_VARIABLE] = invocation.trace_id
+        else:
+            os.environ.pop(_TRACE_VARIABLE, None)
+        try:
+            try:
+                context = RuntimeContext(invocation, self.function)
+            except ContextError as exc:
+                raise Fault("Runtime.LambdaContextUnmarshalError", str(exc)) from exc
+            event = unmarshal(invocation.body, invocation.content_type)
+            source = self.streamer.source_for(event) if self.streamer is not None else None
+            if source is not None:
+                assert self.streamer is not None
+                self._stream(request_id, source, event, context)
+                return
+            body, content_type = self.marshal(self.handler(event, context))
+        except Exception as exc:
+            self._fail(request_id, error_document(exc, request_id))
+            return
+        self._post(lambda: self.api.post_response(request_id, body, content_type))
+
+    def _stream(self, request_id: str, source: Any, event: Any, context: RuntimeContext) -> None:
+        assert self.streamer is not None
+        stream = self.api.open_stream(request_id, PRELUDE_CONTENT_TYPE)
+        try:
+            self.streamer(source, event, context, stream)
+        except Exception as exc:
+            if not stream.opened:
+                raise  # nothing sent: an ordinary invocation error
+            document = error_document(exc, request_id)
+            log_error(self.sink, document)
+            self._post(lambda: stream.close(document))
+            return
+        self._post(stream.close)
+
+    def _fail(self, request_id: str, document: dict[str, Any]) -> None:
+        log_error(self.sink, document)
+        self._post(lambda: self.api.post_error(request_id, document))
+
+    def _post(self, post: Callable[[], None]) -> None:
+        try:
+            post()
+        except (RuntimeApiError, OSError) as exc:
+            # Lambda refused the result (too large, say) or the stream broke:
+            # the invocation has failed already; serve the next one.
+            logger.error("the Runtime API did not take the result: %s", exc)
+
+
+def run(target: str, address: str) -> None:
+    """Initialise with ``target`` and serve forever; on an init error, report it and exit 1."""
+    sink = LogSink.from_environment()
+    setup_logging(sink)
+    api = RuntimeApi(address)
+    task_root = os.environ.get("LAMBDA_TASK_ROOT")
+    if task_root and task_root not in sys.path:
+        sys.path.insert(0, task_root)
+    try:
+        handler = load_handler(target)
+        loop = RuntimeLoop(api, handler, sink)
+    except Exception as exc:
+        document = error_document(exc)
+        logger.warning("LAMBDA_WARNING: Unhandled exception during init: %s", document["errorType"])
+        log_error(sink, document)
+        try:
+            api.post_init_error(document)
+        finally:
+            sys.exit(1)
+    loop.serve_forever()
