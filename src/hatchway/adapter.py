@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from .errors import BadRequest, LifespanFailure, UnsupportedEvent
+from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response
 from .interface import detect_interface
+from .limits import SYNC_INVOKE_LIMIT, fits
+from .passthrough import is_websocket_event, make_passthrough
 from .sources import BUILTIN_SOURCES, Source, SourceOptions
 from .sources._body import BodyCodec
+from .streaming import streaming_sources
 
 __all__ = ["Adapter"]
 
 logger = logging.getLogger("hatchway")
+#: One line per request at INFO, only with ``Adapter(access_log=True)``.
+access_logger = logging.getLogger("hatchway.access")
 
 _INTERFACES = ("auto", "asgi", "wsgi")
 _LIFESPANS = ("auto", "on", "off")
@@ -52,6 +58,25 @@ class Adapter:
       re-raises it so Lambda counts the invocation as failed.
     - ``strip_stage``: drop the API Gateway stage from the path instead of
       presenting it as ``root_path`` (what other adapters do).
+    - ``passthrough``: what to do with events of no HTTP source (SQS, SNS,
+      schedules, ...). A path like ``"/events"`` sends each into the app as
+      ``POST /events`` with the event as its JSON body and returns the
+      response body parsed as JSON (a status outside 2xx raises
+      :class:`~hatchway.errors.PassthroughError`); a callable is called as
+      ``callable(event, context)``. Without it such events raise
+      :class:`~hatchway.UnsupportedEvent`.
+    - ``streaming``: stream responses when the function runs under hatchway's
+      own runtime loop (``python -m hatchway.runtime``; see docs/streaming.md).
+      ``True`` streams Function URL events (``InvokeMode: RESPONSE_STREAM``);
+      a list of source names (``["function-url", "apigw-rest"]``) picks the
+      sources whose service is set up to stream. ASGI apps only. Called as a
+      plain handler (or under awslambdaric) the Adapter answers buffered.
+    - ``timeout_margin``: seconds before the invocation's deadline (from the
+      context's ``get_remaining_time_in_millis``) at which a still-running
+      ASGI app is cancelled and answered with 504, before Lambda kills the
+      environment mid-response; ``None`` turns the guard off.
+    - ``access_log``: log one line per request (method, path, status,
+      milliseconds, bytes, request id) at INFO on ``hatchway.access``.
     """
 
     def __init__(
@@ -66,6 +91,10 @@ class Adapter:
         sources: Iterable[Source] = (),
         errors: Literal["respond", "raise"] = "respond",
         strip_stage: bool = False,
+        passthrough: str | Callable[[Any, Any], Any] | None = None,
+        streaming: bool | Iterable[str] = False,
+        timeout_margin: float | None = 0.5,
+        access_log: bool = False,
     ) -> None:
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
@@ -75,9 +104,16 @@ class Adapter:
             raise TypeError(f"the app must be an ASGI or WSGI callable, not {type(app).__name__}")
         if kind == "wsgi" and lifespan == "on":
             raise ValueError("lifespan='on' needs an ASGI app; this app is WSGI")
+        if timeout_margin is not None and (
+            not isinstance(timeout_margin, int | float)
+            or isinstance(timeout_margin, bool)
+            or timeout_margin < 0
+        ):
+            raise ValueError(f"timeout_margin must be seconds >= 0 or None, not {timeout_margin!r}")
         self.app = app
         self.interface = kind
         self.errors = errors
+        self.access_log = bool(access_log)
         self.options = SourceOptions(
             base_path=_normalise_base_path(base_path),
             strip_stage=bool(strip_stage),
@@ -94,11 +130,19 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
+        self.passthrough = make_passthrough(passthrough, self.options.base_path)
+        #: Names of the sources whose events get streamed responses (see docs/streaming.md).
+        self.streaming = streaming_sources(streaming, kind)
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
 
-            self.runner = AsgiRunner(app, lifespan)
+            self.runner = AsgiRunner(
+                app,
+                lifespan,
+                timeout_margin=timeout_margin,
+                raise_late_errors=errors == "raise",
+            )
         else:
             from .wsgi import WsgiRunner
 
@@ -106,12 +150,11 @@ class Adapter:
 
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
-        if isinstance(event, Mapping):
+        if isinstance(event, (dict, Mapping)):
             for source in self.sources:
                 if source.matches(event):
                     return source
-            context = event.get("requestContext")
-            if isinstance(context, Mapping) and "connectionId" in context:
+            if is_websocket_event(event):
                 raise UnsupportedEvent(
                     event,
                     (s.name for s in self.sources),
@@ -120,19 +163,53 @@ class Adapter:
                 )
         raise UnsupportedEvent(event, (s.name for s in self.sources))
 
-    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
-        source = self.source_for(event)
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        try:
+            source = self.source_for(event)
+        except UnsupportedEvent:
+            if self.passthrough is None or is_websocket_event(event):
+                raise
+            return self.passthrough(event, context, self._run)
         options = self.options
         try:
             request = source.parse(event, options)
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", _request_id(context), exc)
             return source.render(_plain(400, "Bad Request"), event, options)
+        started = time.perf_counter() if self.access_log else 0.0
         response = self._run(request, event, context)
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
-        return source.render(response, event, options)
+        result = source.render(response, event, options)
+        limit_of = getattr(source, "response_limit", None)
+        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+        header_chars = sum(len(name) + len(value) for name, value in response.headers)
+        within, size = fits(result, header_chars, limit)
+        if not within:
+            logger.error(
+                "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "
+                "%d-byte limit (request id %s)",
+                source.name,
+                request.method,
+                request.path,
+                size,
+                limit,
+                _request_id(context),
+            )
+            response = _plain(500, "Internal Server Error: response too large")
+            result = source.render(response, event, options)
+        if self.access_log:
+            access_logger.info(
+                "%s %s %d %.1fms %d bytes (request id %s)",
+                request.method,
+                request.path,
+                response.status,
+                (time.perf_counter() - started) * 1000,
+                len(response.body),
+                _request_id(context),
+            )
+        return result
 
     def _run(self, request: Request, event: Any, context: Any) -> Response:
         try:
@@ -140,6 +217,17 @@ class Adapter:
         except LifespanFailure:
             logger.error("lifespan startup failed (request id %s)", _request_id(context))
             raise
+        except DeadlineExceeded as exc:
+            logger.error(
+                "504 Gateway Timeout: %s %s: %s (request id %s)",
+                request.method,
+                request.path,
+                exc,
+                _request_id(context),
+            )
+            if self.errors == "raise":
+                raise
+            return _plain(504, "Gateway Timeout")
         except Exception:
             logger.exception(
                 "500 Internal Server Error: %s %s failed (request id %s)",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..errors import ProtocolError
+from ..errors import DeadlineExceeded, ProtocolError
 from ..http import Request, Response
 from .lifespan import Lifespan, LifespanMode
 from .loop import LoopRunner, process_loop
@@ -25,8 +26,9 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 #: run a task listening for disconnects.
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 _DISCONNECT: Message = {"type": "http.disconnect"}
-_BAD_NAME = (b"\r", b"\n", b"\0", b":", b" ")
-_BAD_VALUE = (b"\r", b"\n", b"\0")
+# One regex search per field: far cheaper than a generator per forbidden byte.
+_BAD_NAME = re.compile(rb"[\r\n\0: ]").search
+_BAD_VALUE = re.compile(rb"[\r\n\0]").search
 
 
 class _Cycle:
@@ -101,7 +103,7 @@ def _check_headers(headers: Any) -> list[tuple[str, str]]:
         for name, value in headers:
             if type(name) is not bytes or type(value) is not bytes:
                 raise ProtocolError(f"response header {name!r}: names and values must be bytes")
-            if not name or any(c in name for c in _BAD_NAME) or any(c in value for c in _BAD_VALUE):
+            if not name or _BAD_NAME(name) or _BAD_VALUE(value):
                 raise ProtocolError(f"response header {name!r} has a forbidden character")
             checked.append((name.decode("latin-1"), value.decode("latin-1")))
     except (TypeError, ValueError) as exc:
@@ -125,11 +127,21 @@ class AsgiRunner:
     """Runs an ASGI app on the process's private loop, lifespan included."""
 
     def __init__(
-        self, app: Any, lifespan: LifespanMode = "auto", loops: LoopRunner | None = None
+        self,
+        app: Any,
+        lifespan: LifespanMode = "auto",
+        loops: LoopRunner | None = None,
+        *,
+        timeout_margin: float | None = None,
+        raise_late_errors: bool = False,
     ) -> None:
         self.app = as_asgi3(app)
         self.loops = loops if loops is not None else process_loop
         self.lifespan = Lifespan(self.app, lifespan, self.loops) if lifespan != "off" else None
+        #: Seconds before the invocation's deadline at which the app is cancelled (None: never).
+        self.timeout_margin = timeout_margin
+        #: Re-raise an app error even when its response was complete (errors="raise").
+        self.raise_late_errors = raise_late_errors
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
         return self.loops.run(self.handle(request, event, context))
@@ -155,14 +167,75 @@ class AsgiRunner:
         }
 
     async def handle(self, request: Request, event: Any, context: Any) -> Response:
+        cycle = _Cycle(request.body)
+        await self.run_app(cycle, request, event, context)
+        return cycle.response()
+
+    async def run_app(self, cycle: _Cycle, request: Request, event: Any, context: Any) -> None:
+        """Run the app for one request over ``cycle``: lifespan started first, the
+        deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None:
             await self.lifespan.ensure_started()
-        cycle = _Cycle(request.body)
+        deadline = _Deadline.arm(context, self.timeout_margin)
         try:
             await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
-        except Exception:
+        except asyncio.CancelledError:
+            if deadline is None or not deadline.expired:
+                raise
+            deadline.uncancel()
             if not cycle.complete:
+                raise DeadlineExceeded(
+                    f"the app was cancelled {self.timeout_margin} s before the invocation's "
+                    "deadline, its response unfinished"
+                ) from None
+            logger.warning("the ASGI app was cancelled at the deadline after its response")
+        except Exception:
+            if not cycle.complete or self.raise_late_errors:
                 raise
             # The client has the whole response already: keep it, report the error.
             logger.exception("the ASGI app raised after its response was complete")
-        return cycle.response()
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+
+
+class _Deadline:
+    """Cancels the invocation's task when the Lambda deadline is ``margin`` seconds away,
+    so the app is stopped (and a 504 sent) before Lambda kills the environment."""
+
+    __slots__ = ("_timer", "expired", "task")
+
+    def __init__(self, delay: float, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.expired = False
+        self._timer = task.get_loop().call_later(delay, self._expire)
+
+    @classmethod
+    def arm(cls, context: Any, margin: float | None) -> _Deadline | None:
+        """A deadline for this invocation; None when off or the context gives no time."""
+        if margin is None:
+            return None
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if remaining is None:
+            return None
+        try:
+            millis = remaining()
+        except Exception:  # a context object of some test double: no deadline
+            return None
+        task = asyncio.current_task()
+        if not isinstance(millis, int | float) or task is None:
+            return None
+        return cls(max(millis / 1000 - margin, 0.0), task)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.task.cancel()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def uncancel(self) -> None:
+        # Python 3.11+ counts cancellation requests; this one has been handled.
+        uncancel = getattr(self.task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()
