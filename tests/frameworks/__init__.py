@@ -1,0 +1,1 @@
+"""The framework matrix: one small real app per framework, driven through every source."""
