@@ -90,6 +90,20 @@ ROWS = [
         {"path": "/dev/v1/items", "root_path": "/dev/v1"},
     ),
     (
+        "custom-domain-api-mapping-is-put-back",
+        http(
+            rawPath="/items", headers={"host": "api.example.com"}, rc_domainName="api.example.com"
+        ),
+        {"base_path": "/v1"},
+        {"path": "/v1/items", "root_path": "/v1", "raw_path": b"/v1/items"},
+    ),
+    (
+        "execute-api-domain-has-no-api-mapping",
+        http(rawPath="/items"),
+        {"base_path": "/v1"},
+        {"path": "/items", "root_path": ""},
+    ),
+    (
         "base-path-per-segment",
         http(rawPath="/apiary"),
         {"base_path": "/api"},

@@ -91,6 +91,17 @@ def test_body_arrives_whole_then_disconnect_only_after_the_response() -> None:
     assert result["body"] == "YWI="  # b"ab", base64: no content type given
 
 
+def test_content_length_added_when_the_event_has_none() -> None:
+    app = AsgiRecorder()
+    Adapter(app, lifespan="off")(http_api(method="POST", body=b"12345"), Context())
+    assert (b"content-length", b"5") in app.scope["headers"]
+    event = http_api(method="POST", body=b"12345", headers={"content-length": "5"})
+    Adapter(app, lifespan="off")(event, Context())
+    assert [v for k, v in app.scope["headers"] if k == b"content-length"] == [b"5"]
+    Adapter(app, lifespan="off")(http_api(), Context())
+    assert all(k != b"content-length" for k, _ in app.scope["headers"])
+
+
 def test_receive_after_the_response_is_an_immediate_disconnect() -> None:
     seen: list[str] = []
 

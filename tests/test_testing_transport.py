@@ -353,9 +353,14 @@ def test_requests_outside_the_api_get_the_gateways_own_answer(
             "/v1/items",
             id="rest-custom-domain",
         ),
-        # AWS leaves an HTTP API's mapping path out of rawPath: the app cannot see it.
+        # AWS leaves an HTTP API's mapping path out of rawPath; the Adapter puts it back.
         pytest.param(
-            "apigw-http", {"base_path": "/v1"}, "/v1/items", "", "/items", id="http-custom-domain"
+            "apigw-http",
+            {"base_path": "/v1"},
+            "/v1/items",
+            "/v1",
+            "/v1/items",
+            id="http-custom-domain",
         ),
     ],
 )

@@ -148,6 +148,11 @@ class AsgiRunner:
 
     def scope(self, request: Request, event: Any, context: Any) -> Scope:
         lifespan = self.lifespan
+        headers = request.headers
+        if request.body and not any(name == b"content-length" for name, _ in headers):
+            # The gateway delivers the whole body; say how long it is, as a server
+            # would (Django's ASGI form parser reads nothing without it).
+            headers = [*headers, (b"content-length", str(len(request.body)).encode("ascii"))]
         return {
             "type": "http",
             "asgi": _ASGI.copy(),
@@ -158,7 +163,7 @@ class AsgiRunner:
             "raw_path": request.raw_path,
             "root_path": request.root_path,
             "query_string": request.query_string,
-            "headers": request.headers,
+            "headers": headers,
             "client": request.client,
             "server": request.server,
             "state": lifespan.state.copy() if lifespan is not None else {},

@@ -55,9 +55,8 @@ class ApiGatewayHttp:
         http = mapping(context.get("http"))
         method = require_method(http.get("method"), name, "requestContext.http.method")
         raw = event.get("rawPath")
-        if (
-            raw is None
-        ):  # hand-made events; http.path lacks a trailing slash but is better than none
+        if raw is None:
+            # Hand-made events: http.path lacks a trailing slash but is better than none.
             raw = http.get("path")
         raw = require_path(raw, name, "rawPath")
 
@@ -70,6 +69,12 @@ class ApiGatewayHttp:
                     raw = strip_prefix(raw, candidate)
                 else:
                     stage = candidate
+        if options.base_path and self.path_is_decoded and not stage:
+            domain = context.get("domainName")
+            if isinstance(domain, str) and ".execute-api." not in domain:
+                # On a custom domain AWS drops the API mapping's path from rawPath
+                # (unlike REST APIs); put it back so the app's URLs include it.
+                raw = options.base_path + raw
         path, raw_path = from_decoded(raw) if self.path_is_decoded else from_encoded(raw)
         root_path = stage + mount_point(path[len(stage) :], options.base_path)
 
