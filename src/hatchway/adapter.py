@@ -214,30 +214,38 @@ class Adapter:
     def _run(self, request: Request, event: Any, context: Any) -> Response:
         try:
             return self.runner(request, event, context)
-        except LifespanFailure:
-            logger.error("lifespan startup failed (request id %s)", _request_id(context))
-            raise
-        except DeadlineExceeded as exc:
+        except Exception as exc:
+            return self.error_response(exc, request, context)
+
+    def error_response(self, exc: Exception, request: Request, context: Any) -> Response:
+        """The answer to an app that failed with ``exc``, logged with the request
+        id; ``exc`` is raised again where the invocation itself must fail (a failed
+        lifespan startup; any app error with ``errors="raise"``)."""
+        request_id = _request_id(context)
+        if isinstance(exc, LifespanFailure):
+            logger.error("lifespan startup failed (request id %s)", request_id)
+            raise exc
+        if isinstance(exc, DeadlineExceeded):
             logger.error(
                 "504 Gateway Timeout: %s %s: %s (request id %s)",
                 request.method,
                 request.path,
                 exc,
-                _request_id(context),
+                request_id,
             )
-            if self.errors == "raise":
-                raise
-            return _plain(504, "Gateway Timeout")
-        except Exception:
-            logger.exception(
+            response = _plain(504, "Gateway Timeout")
+        else:
+            logger.error(
                 "500 Internal Server Error: %s %s failed (request id %s)",
                 request.method,
                 request.path,
-                _request_id(context),
+                request_id,
+                exc_info=exc,
             )
-            if self.errors == "raise":
-                raise
-            return _plain(500, "Internal Server Error")
+            response = _plain(500, "Internal Server Error")
+        if self.errors == "raise":
+            raise exc
+        return response
 
 
 def _choice(option: str, value: object, allowed: tuple[str, ...]) -> None:

@@ -7,10 +7,21 @@ into the dict the gateway accepts; runners turn a ``Request`` into a
 
 from __future__ import annotations
 
-__all__ = ["Headers", "Request", "Response"]
+from collections.abc import Iterable
+
+__all__ = ["Headers", "Request", "Response", "first_header"]
 
 #: Request headers: lower-case latin-1 names and values, repeats kept in order.
 Headers = list[tuple[bytes, bytes]]
+
+
+def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` among text headers (case-insensitive), or None."""
+    name = name.lower()
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
 
 
 class Request:
@@ -80,11 +91,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return first_header(self.headers, name)
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"

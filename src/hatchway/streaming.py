@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import BadRequest, LifespanFailure
+from .errors import BadRequest
 from .http import Response
 
 if TYPE_CHECKING:
@@ -159,10 +159,7 @@ class StreamingHandler:
             return
         try:
             self.streamer(request, event, context, sink)
-        except LifespanFailure:
-            logger.error("lifespan startup failed (request id %s)", _request_id(context))
-            raise
-        except Exception:
+        except Exception as exc:
             if sink.begun:
                 logger.exception(
                     "streamed response interrupted: %s %s failed after the first byte "
@@ -172,15 +169,7 @@ class StreamingHandler:
                     _request_id(context),
                 )
                 raise
-            logger.exception(
-                "500 Internal Server Error: %s %s failed (request id %s)",
-                request.method,
-                request.path,
-                _request_id(context),
-            )
-            if adapter.errors == "raise":
-                raise
-            sink.respond(_plain(500, "Internal Server Error"))
+            sink.respond(adapter.error_response(exc, request, context))
 
 
 # The gateway direction.

@@ -65,8 +65,7 @@ class _Cycle:
                 raise ProtocolError(
                     f"http.response.body 'body' must be bytes, not {type(body).__name__}"
                 )
-            if body:
-                self.chunks.append(body)
+            self.deliver(body)
             if not message.get("more_body", False):
                 self.complete = True
                 if self._waiter is not None and not self._waiter.done():
@@ -83,6 +82,11 @@ class _Cycle:
                 )
             )
             raise ProtocolError(f"unexpected ASGI message {kind!r} {state}")
+
+    def deliver(self, body: bytes) -> None:
+        """Keep one body chunk (streaming cycles send it on instead)."""
+        if body:
+            self.chunks.append(body)
 
     def response(self) -> Response:
         if not self.complete:

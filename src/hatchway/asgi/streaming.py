@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ..errors import ProtocolError
 from ..http import Request
-from .runner import AsgiRunner, Message, _check_headers, _check_status, _Cycle
+from .runner import AsgiRunner, _Cycle
 
 __all__ = ["AsgiStreamer", "ResponseSink"]
 
@@ -31,7 +31,7 @@ class ResponseSink(Protocol):
 
 
 class _StreamingCycle(_Cycle):
-    """``_Cycle`` whose ``send`` forwards the response instead of buffering it."""
+    """``_Cycle`` that forwards the response to a sink instead of buffering it."""
 
     __slots__ = ("begun", "sink")
 
@@ -41,31 +41,13 @@ class _StreamingCycle(_Cycle):
         #: Whether the head went to the sink (after that, errors cannot change the status).
         self.begun = False
 
-    async def send(self, message: Message) -> None:
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "http.response.body" and self.status and not self.complete:
-            body = message.get("body", b"")
-            if not isinstance(body, bytes):
-                raise ProtocolError(
-                    f"http.response.body 'body' must be bytes, not {type(body).__name__}"
-                )
-            if not self.begun:
-                self.begun = True
-                self.sink.begin(self.status, self.headers)
-            if body:
-                self.sink.write(body)
-            if not message.get("more_body", False):
-                self.complete = True
-                if self._waiter is not None and not self._waiter.done():
-                    self._waiter.set_result(None)
-        elif kind == "http.response.start" and not self.status:
-            self.headers = _check_headers(message.get("headers", ()))
-            self.status = _check_status(message.get("status"))
-        else:
-            stage = "after http.response.start" if self.status else "before http.response.start"
-            if self.complete:
-                stage = "after the response completed"
-            raise ProtocolError(f"unexpected ASGI message {kind!r} {stage}")
+    def deliver(self, body: bytes) -> None:
+        # The head leaves with the first body message, then every chunk as it comes.
+        if not self.begun:
+            self.begun = True
+            self.sink.begin(self.status, self.headers)
+        if body:
+            self.sink.write(body)
 
 
 class AsgiStreamer:

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..sources import BUILTIN_SOURCES
-from ..sources.base import Gateway, GatewaySettings
+from ..sources import builtin_gateway
+from ..sources.base import GatewaySettings
 from .refusals import Refusals, refusals_for
 
 __all__ = ["SOURCE_NAMES", "GatewayChoice"]
@@ -59,7 +59,7 @@ class GatewayChoice:
         if stage is not None and (not stage or "/" in stage):
             raise ValueError(f"--stage takes a stage name like 'prod', not {stage!r}")
         self.name = name
-        self.gateway = _gateway(source_name)
+        self.gateway = builtin_gateway(source_name)
         self.refusals: Refusals = refusals_for(source_name)
         options: dict[str, Any] = {"multi_value": name == "alb-multi"}
         if binary_media_types is not None:
@@ -85,15 +85,3 @@ class GatewayChoice:
         if self.name == "apigw-rest":
             details.append(f"binary media types {', '.join(self.settings.binary_media_types)}")
         return f"{self.name} ({'; '.join(details)})" if details else self.name
-
-
-def _gateway(name: str) -> Gateway:
-    for source in BUILTIN_SOURCES:
-        if source.name == name:
-            if isinstance(source, Gateway):
-                return source
-            raise ValueError(
-                f"the {name} source has no gateway direction (build_event/read_response) "
-                "yet, so hatchway serve cannot play that gateway"
-            )
-    raise ValueError(f"no built-in source is named {name!r}")

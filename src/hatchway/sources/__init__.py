@@ -6,7 +6,7 @@ from __future__ import annotations
 from .alb import Alb
 from .apigw_http import ApiGatewayHttp, FunctionUrl
 from .apigw_rest import ApiGatewayRest
-from .base import Event, Source, SourceOptions
+from .base import Event, Gateway, Source, SourceOptions
 from .lambda_edge import LambdaEdge
 from .vpc_lattice import VpcLattice
 
@@ -17,10 +17,13 @@ __all__ = [
     "ApiGatewayRest",
     "Event",
     "FunctionUrl",
+    "Gateway",
     "LambdaEdge",
     "Source",
     "SourceOptions",
     "VpcLattice",
+    "builtin_gateway",
+    "gateway_names",
 ]
 
 #: The built-in sources in the order events are tested against them: the most
@@ -33,3 +36,17 @@ BUILTIN_SOURCES: tuple[Source, ...] = (
     ApiGatewayRest(),
     VpcLattice(),
 )
+
+
+def gateway_names() -> tuple[str, ...]:
+    """The names of the built-in sources that can also play their gateway
+    (build the events it sends, read responses back as it does)."""
+    return tuple(s.name for s in BUILTIN_SOURCES if isinstance(s, Gateway))
+
+
+def builtin_gateway(name: str) -> Gateway:
+    """The gateway side of the built-in source named ``name``."""
+    for source in BUILTIN_SOURCES:
+        if source.name == name and isinstance(source, Gateway):
+            return source
+    raise ValueError(f"unknown source {name!r}; choose one of {', '.join(gateway_names())}")

@@ -32,7 +32,9 @@ __all__ = [
     "read_status",
     "require_mapping",
     "require_under",
+    "response_header_map",
     "response_header_values",
+    "response_headers",
 ]
 
 _TEXT_BODIES = BodyCodec()
@@ -154,6 +156,27 @@ def read_status(result: Mapping[str, Any], source: str) -> int:
             502, f"malformed Lambda proxy response for {source}: statusCode is {status!r}"
         )
     return status
+
+
+def response_header_map(result: Mapping[str, Any], field: str, source: str) -> Mapping[str, Any]:
+    """A header map of a response dict (``headers``, ``multiValueHeaders``):
+    empty when absent, a 502 when it is not an object."""
+    raw = result.get(field)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise MalformedResponse(
+            502, f"malformed Lambda proxy response for {source}: {field} is not an object"
+        )
+    return raw
+
+
+def response_headers(raw: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
+    """Every (name, value) of a response header map, lists flattened in order."""
+    headers: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        headers.extend((str(name), v) for v in response_header_values(value, name, source))
+    return headers
 
 
 def response_header_values(value: Any, name: str, source: str) -> list[str]:

@@ -227,21 +227,15 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
                 f"{'multi' if settings.multi_value else 'single'}-value mode, which reads "
                 f"{field!r}, but the response sets only {other!r}",
             )
-        if raw is not None and not isinstance(raw, Mapping):
-            raise MalformedResponse(
-                502, f"malformed Lambda response for {source}: {field} is not an object"
-            )
-        headers: list[tuple[str, str]] = []
-        for name, value in (raw or {}).items():
+        header_map = gateway.response_header_map(result, field, source)
+        for name, value in header_map.items():
             if isinstance(value, list) != settings.multi_value:
                 raise MalformedResponse(
                     502,
                     f"malformed Lambda response for {source}: header {name!r} must be "
                     f"{'a list' if settings.multi_value else 'a string'} in {field}",
                 )
-            headers.extend(
-                (str(name), v) for v in gateway.response_header_values(value, name, source)
-            )
+        headers = gateway.response_headers(header_map, source)
         body = gateway.read_body(result, source)
     except MalformedResponse as exc:
         exc.headers = [("content-type", "text/html")]

@@ -275,16 +275,9 @@ def read_v2_result(result: Any, source: str) -> Response:
         return Response(200, [("content-type", "application/json")], text.encode("utf-8"))
     try:
         status = gateway.read_status(result, source)
-        raw_headers = result.get("headers")
-        if raw_headers is not None and not isinstance(raw_headers, Mapping):
-            raise MalformedResponse(
-                502, f"malformed Lambda proxy response for {source}: headers is not an object"
-            )
-        headers: list[tuple[str, str]] = []
-        for name, value in (raw_headers or {}).items():
-            headers.extend(
-                (str(name), v) for v in gateway.response_header_values(value, name, source)
-            )
+        headers = gateway.response_headers(
+            gateway.response_header_map(result, "headers", source), source
+        )
         cookies = result.get("cookies")
         if cookies is not None:
             if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):

@@ -287,22 +287,15 @@ def read_rest_result(
     result = gateway.require_mapping(result, source)
     try:
         status = gateway.read_status(result, source)
-        single = result.get("headers")
-        multi = result.get("multiValueHeaders")
-        for field, value in (("headers", single), ("multiValueHeaders", multi)):
-            if value is not None and not isinstance(value, Mapping):
-                raise MalformedResponse(
-                    502, f"malformed Lambda proxy response for {source}: {field} is not an object"
-                )
+        single = gateway.response_header_map(result, "headers", source)
+        multi = gateway.response_header_map(result, "multiValueHeaders", source)
         headers: list[tuple[str, str]] = []
-        multi_names = {str(name).lower() for name in multi or ()}
-        for name, value in (single or {}).items():
+        multi_names = {str(name).lower() for name in multi}
+        for name, value in single.items():
             if str(name).lower() not in multi_names:
                 values = gateway.response_header_values(value, name, source)
                 headers.extend((str(name), v) for v in values[-1:])
-        for name, value in (multi or {}).items():
-            values = gateway.response_header_values(value, name, source)
-            headers.extend((str(name), v) for v in values)
+        headers.extend(gateway.response_headers(multi, source))
         decode = gateway.media_type_matches(request.header("accept"), settings.binary_media_types)
         body = gateway.read_body(result, source, decode_base64=decode)
     except MalformedResponse as exc:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..errors import HatchwayError
-from ..http import Request, Response
+from ..http import Request, Response, first_header
 from ._body import BodyCodec
 
 if TYPE_CHECKING:
@@ -136,11 +136,7 @@ class ClientRequest:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return first_header(self.headers, name)
 
     def __repr__(self) -> str:
         return f"<ClientRequest {self.method} {self.target!r}>"

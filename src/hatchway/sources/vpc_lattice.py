@@ -38,7 +38,7 @@ from ._headers import (
 from ._paths import from_encoded, mount_point
 from .alb import case_variants, status_line
 from .apigw_rest import encode_query
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 
 __all__ = ["VpcLattice"]
 
@@ -183,12 +183,7 @@ def read_lattice_result(result: Any, source: str) -> Response:
     base64 when ``isBase64Encoded``. Anything malformed is a 502."""
     result = gateway.require_mapping(result, source)
     status = gateway.read_status(result, source)
-    raw = result.get("headers")
-    if raw is not None and not isinstance(raw, Mapping):
-        raise MalformedResponse(
-            502, f"malformed Lambda response for {source}: headers is not an object"
-        )
-    headers: list[tuple[str, str]] = []
-    for name, value in (raw or {}).items():
-        headers.extend((str(name), v) for v in gateway.response_header_values(value, name, source))
+    headers = gateway.response_headers(
+        gateway.response_header_map(result, "headers", source), source
+    )
     return Response(status, headers, gateway.read_body(result, source))

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..http import Response
-from ..sources import BUILTIN_SOURCES
+from ..sources import builtin_gateway, gateway_names
 from ..sources.base import ClientRequest, Gateway, GatewaySettings
 
 __all__ = [
@@ -32,21 +32,13 @@ _TARGET_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 
-def gateway_names() -> tuple[str, ...]:
-    """The names of the built-in sources that can build their own events."""
-    return tuple(s.name for s in BUILTIN_SOURCES if isinstance(s, Gateway))
-
-
 def gateway_for(source: str | Gateway) -> Gateway:
     """The gateway side of a source, by name (``"apigw-http"``) or as an object."""
-    if not isinstance(source, str):
-        if not isinstance(source, Gateway):
-            raise TypeError(f"{source!r} has no gateway direction (build_event/read_response)")
-        return source
-    for candidate in BUILTIN_SOURCES:
-        if candidate.name == source and isinstance(candidate, Gateway):
-            return candidate
-    raise ValueError(f"unknown source {source!r}; choose one of {', '.join(gateway_names())}")
+    if isinstance(source, str):
+        return builtin_gateway(source)
+    if not isinstance(source, Gateway):
+        raise TypeError(f"{source!r} has no gateway direction (build_event/read_response)")
+    return source
 
 
 def make_settings(settings: GatewaySettings | None, options: Mapping[str, Any]) -> GatewaySettings:
