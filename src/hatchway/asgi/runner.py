@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import DeadlineExceeded, ProtocolError
 from ..http import Request, Response
+from .deadline import arm as arm_deadline
 from .lifespan import Lifespan, LifespanMode
 from .loop import LoopRunner, process_loop
 
@@ -185,7 +186,7 @@ class AsgiRunner:
         deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None:
             await self.lifespan.ensure_started()
-        deadline = _Deadline.arm(context, self.timeout_margin)
+        deadline = arm_deadline(context, self.timeout_margin)
         try:
             await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
         except asyncio.CancelledError:
@@ -205,46 +206,4 @@ class AsgiRunner:
             logger.exception("the ASGI app raised after its response was complete")
         finally:
             if deadline is not None:
-                deadline.cancel()
-
-
-class _Deadline:
-    """Cancels the invocation's task when the Lambda deadline is ``margin`` seconds away,
-    so the app is stopped (and a 504 sent) before Lambda kills the environment."""
-
-    __slots__ = ("_timer", "expired", "task")
-
-    def __init__(self, delay: float, task: asyncio.Task[Any]) -> None:
-        self.task = task
-        self.expired = False
-        self._timer = task.get_loop().call_later(delay, self._expire)
-
-    @classmethod
-    def arm(cls, context: Any, margin: float | None) -> _Deadline | None:
-        """A deadline for this invocation; None when off or the context gives no time."""
-        if margin is None:
-            return None
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        if remaining is None:
-            return None
-        try:
-            millis = remaining()
-        except Exception:  # a context object of some test double: no deadline
-            return None
-        task = asyncio.current_task()
-        if not isinstance(millis, int | float) or task is None:
-            return None
-        return cls(max(millis / 1000 - margin, 0.0), task)
-
-    def _expire(self) -> None:
-        self.expired = True
-        self.task.cancel()
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-    def uncancel(self) -> None:
-        # Python 3.11+ counts cancellation requests; this one has been handled.
-        uncancel = getattr(self.task, "uncancel", None)
-        if uncancel is not None:
-            uncancel()
+                deadline.disarm()
