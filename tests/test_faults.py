@@ -501,3 +501,27 @@ def test_only_documented_exceptions_escape() -> None:
     assert issubclass(UnsupportedEvent, HatchwayError)
     assert issubclass(InvalidEvent, HatchwayError)
     assert sys.version_info >= (3, 10)
+
+
+def test_size_guard_measures_base64_bodies_without_serialising(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hatchway.limits
+
+    calls: list[int] = []
+    real = hatchway.limits.serialized_size
+
+    def counting(result: Any) -> int:
+        calls.append(1)
+        return real(result)
+
+    monkeypatch.setattr(hatchway.limits, "serialized_size", counting)
+    within = {"statusCode": 200, "body": "A" * 5_000_000, "isBase64Encoded": True}
+    assert hatchway.limits.fits(within, 100, hatchway.limits.SYNC_INVOKE_LIMIT) == (True, 0)
+    over = {"statusCode": 200, "body": "A" * 6_300_000, "isBase64Encoded": True}
+    assert hatchway.limits.fits(over, 100, hatchway.limits.SYNC_INVOKE_LIMIT)[0] is False
+    text = {"statusCode": 200, "body": "é" * 1_100_000, "isBase64Encoded": False}
+    within_text, size = hatchway.limits.fits(text, 100, hatchway.limits.SYNC_INVOKE_LIMIT)
+    assert size == real(text)
+    assert within_text is (size <= hatchway.limits.SYNC_INVOKE_LIMIT)
+    assert len(calls) == 2  # only the two whose cheap bound was over the limit

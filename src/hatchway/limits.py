@@ -36,12 +36,22 @@ def fits(result: dict[str, Any], header_chars: int, limit: int) -> tuple[bool, i
     """Whether ``result`` is within ``limit`` bytes, and its size when measured.
 
     Serialising costs as much as the response is large, so it only happens when
-    a cheap upper bound (every character of the body and headers at its worst
-    escape) is over the limit; the size is ``0`` when it was not needed.
+    a cheap upper bound is over the limit; the size is ``0`` when it was not
+    needed. A base64 body serialises to its own length (its alphabet needs no
+    escaping); a text body is bounded by every character at its worst escape.
     """
     body = result.get("body")
     body_chars = len(body) if isinstance(body, str) else 0
-    if (body_chars + header_chars) * _WORST_EXPANSION + _FRAME <= limit:
+    if _is_base64(result):
+        bound = body_chars + (header_chars * _WORST_EXPANSION) + _FRAME
+    else:
+        bound = (body_chars + header_chars) * _WORST_EXPANSION + _FRAME
+    if bound <= limit:
         return True, 0
     size = serialized_size(result)
     return size <= limit, size
+
+
+def _is_base64(result: dict[str, Any]) -> bool:
+    # isBase64Encoded for API Gateway, ALB, Lattice; bodyEncoding for Lambda@Edge.
+    return result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64"
