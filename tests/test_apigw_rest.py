@@ -133,6 +133,18 @@ ROWS = [
         {"server": ("localhost", 3000), "scheme": "http"},
     ),
     (
+        "non-ascii-digit-ports-are-ignored",
+        rest(headers={"Host": "h:\u00b2", "X-Forwarded-Port": "\u00b3"}),
+        {},
+        {"server": ("h:\u00b2", 443)},
+    ),
+    (
+        "out-of-range-forwarded-port-is-ignored",
+        rest(headers={"Host": "h", "X-Forwarded-Port": "99999"}),
+        {},
+        {"server": ("h", 443)},
+    ),
+    (
         "ipv6-host",
         rest(headers={"Host": "[::1]:8080"}),
         {},

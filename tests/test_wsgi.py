@@ -161,7 +161,12 @@ def bad_app(kind: str) -> Any:
             return ["text"]
         if kind == "body-before-start":
             return [b"x"]
-        statuses = {"status-no-reason-digits": "2000 OK", "status-int": 200, "status-999": "999 X"}
+        statuses = {
+            "status-no-reason-digits": "2000 OK",
+            "status-int": 200,
+            "status-999": "999 X",
+            "status-superscript-digits": "\u00b2\u00b2\u00b2 X",
+        }
         if kind in statuses:
             start_response(statuses[kind], [])
             return [b"x"]
@@ -188,6 +193,7 @@ def bad_app(kind: str) -> Any:
         "status-no-reason-digits",
         "status-int",
         "status-999",
+        "status-superscript-digits",
         "header-crlf",
         "header-nul",
         "header-name-colon",

@@ -78,7 +78,7 @@ def _check_status(status: Any) -> str:
     if (
         not isinstance(status, str)
         or len(status) < 3
-        or not status[:3].isdigit()
+        or not (status[:3].isascii() and status[:3].isdigit())
         or (len(status) > 3 and status[3] != " ")
         or _FORBIDDEN(status)
         or not 100 <= int(status[:3]) <= 599

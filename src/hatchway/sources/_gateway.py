@@ -90,8 +90,9 @@ def forwarded_headers(request: ClientRequest) -> list[tuple[str, str]]:
     chain.append(request.client[0])
     port = "443" if request.scheme == "https" else "80"
     host = request.header("host") or ""
-    if host.rpartition(":")[2].isdigit() and not host.endswith("]"):
-        port = host.rpartition(":")[2]
+    explicit = host.rpartition(":")[2]
+    if explicit.isascii() and explicit.isdigit() and not host.endswith("]"):
+        port = explicit
     headers.append(("X-Forwarded-For", ", ".join(chain)))
     headers.append(("X-Forwarded-Proto", request.scheme))
     headers.append(("X-Forwarded-Port", port))
@@ -149,7 +150,7 @@ def require_under(
 def read_status(result: Mapping[str, Any], source: str) -> int:
     """``statusCode`` as an int in 100..599, else the gateway's 502."""
     status = result.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
+    if isinstance(status, str) and status.isascii() and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise MalformedResponse(

@@ -130,17 +130,26 @@ def forwarded_client(headers: Headers) -> tuple[str, int] | None:
     return client_address(last.decode("latin-1").rpartition(",")[2].strip())
 
 
+def _port(text: str) -> int | None:
+    """A TCP port from header text; None unless it is 1-5 ASCII digits in range
+    (``str.isdigit`` alone also accepts ``"²"``, which ``int`` refuses)."""
+    if 0 < len(text) <= 5 and text.isascii() and text.isdigit():
+        port = int(text)
+        if 0 < port < 65536:
+            return port
+    return None
+
+
 def _split_host(host: str) -> tuple[str, int | None]:
     if host.startswith("["):  # IPv6 literal, maybe with a port
         end = host.find("]")
         if end != -1:
             rest = host[end + 1 :]
             port = rest[1:] if rest.startswith(":") else ""
-            return host[: end + 1], int(port) if port.isdigit() else None
-    name, sep, port = host.rpartition(":")
-    if sep and port.isdigit() and ":" not in name:
-        return name, int(port)
-    return host, None
+            return host[: end + 1], _port(port)
+    name, sep, text = host.rpartition(":")
+    port = _port(text) if sep and ":" not in name else None
+    return (name, port) if port is not None else (host, None)
 
 
 def server_and_scheme(
@@ -178,8 +187,7 @@ def server_and_scheme(
         host = PLACEHOLDER_HOST
     if port is None and forwarded_port is not None:
         text = forwarded_port.decode("latin-1").strip()
-        if text.isdigit():
-            port = int(text)
+        port = _port(text)
     if port is None:
         port = _DEFAULT_PORTS[scheme]
     return (host, port), scheme

@@ -355,7 +355,7 @@ def read_edge_result(result: Any, source: str) -> Response:
 
 
 def _edge_status(status: Any, source: str) -> int:
-    if isinstance(status, str) and status.isdigit():
+    if isinstance(status, str) and status.isascii() and status.isdigit():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
         raise MalformedResponse(502, f"malformed {source} response: status is {status!r}")
