@@ -145,8 +145,7 @@ def _split_host(host: str) -> tuple[str, int | None]:
         end = host.find("]")
         if end != -1:
             rest = host[end + 1 :]
-            port = rest[1:] if rest.startswith(":") else ""
-            return host[: end + 1], _port(port)
+            return host[: end + 1], _port(rest[1:]) if rest.startswith(":") else None
     name, sep, text = host.rpartition(":")
     port = _port(text) if sep and ":" not in name else None
     return (name, port) if port is not None else (host, None)
