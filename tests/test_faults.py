@@ -516,12 +516,14 @@ def test_size_guard_measures_base64_bodies_without_serialising(
         return real(result)
 
     monkeypatch.setattr(hatchway.limits, "serialized_size", counting)
+    limit = hatchway.limits.SYNC_INVOKE_LIMIT
+    headers = [("x" * 50, "y" * 50)]
     within = {"statusCode": 200, "body": "A" * 5_000_000, "isBase64Encoded": True}
-    assert hatchway.limits.fits(within, 100, hatchway.limits.SYNC_INVOKE_LIMIT) == (True, 0)
+    assert hatchway.limits.fits(within, headers, limit) == (True, 0)
     over = {"statusCode": 200, "body": "A" * 6_300_000, "isBase64Encoded": True}
-    assert hatchway.limits.fits(over, 100, hatchway.limits.SYNC_INVOKE_LIMIT)[0] is False
+    assert hatchway.limits.fits(over, headers, limit)[0] is False
     text = {"statusCode": 200, "body": "é" * 1_100_000, "isBase64Encoded": False}
-    within_text, size = hatchway.limits.fits(text, 100, hatchway.limits.SYNC_INVOKE_LIMIT)
+    within_text, size = hatchway.limits.fits(text, headers, limit)
     assert size == real(text)
     assert within_text is (size <= hatchway.limits.SYNC_INVOKE_LIMIT)
     assert len(calls) == 2  # only the two whose cheap bound was over the limit

@@ -130,6 +130,12 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
+        #: Each source's response size limit, when it has its own (per event).
+        self._limits: dict[Source, Callable[[Any], int]] = {
+            source: limit
+            for source in self.sources
+            if (limit := getattr(source, "response_limit", None)) is not None
+        }
         self.passthrough = make_passthrough(passthrough, self.options.base_path)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming = streaming_sources(streaming, kind)
@@ -182,10 +188,9 @@ class Adapter:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
         result = source.render(response, event, options)
-        limit_of = getattr(source, "response_limit", None)
+        limit_of = self._limits.get(source)
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
-        header_chars = sum(len(name) + len(value) for name, value in response.headers)
-        within, size = fits(result, header_chars, limit)
+        within, size = fits(result, response.headers, limit)
         if not within:
             logger.error(
                 "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "

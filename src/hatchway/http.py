@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 __all__ = ["Headers", "Request", "Response", "first_header"]
 
-#: Request headers: lower-case latin-1 names and values, repeats kept in order.
-Headers = list[tuple[bytes, bytes]]
+#: Request headers: lower-case names and values as latin-1 text (one character
+#: per byte, as WSGI wants them; ASGI gets them encoded), repeats kept in order.
+Headers = list[tuple[str, str]]
 
 
 def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:

@@ -8,8 +8,8 @@ to 1 MB; Lambda@Edge generated responses to 40 KB (viewer) or 1 MB (origin).
 
 from __future__ import annotations
 
-import json
 import sys
+from itertools import chain
 from typing import Any
 
 __all__ = ["SYNC_INVOKE_LIMIT", "fits", "serialized_size"]
@@ -28,12 +28,15 @@ _FRAME = 1024
 
 def serialized_size(result: Any) -> int:
     """The size of ``result`` as the runtime client sends it."""
+    import json  # only for responses near the limit: kept off the import path
+
     text = json.dumps(result, ensure_ascii=_ENSURE_ASCII)
     return len(text) if _ENSURE_ASCII else len(text.encode("utf-8"))
 
 
-def fits(result: dict[str, Any], header_chars: int, limit: int) -> tuple[bool, int]:
-    """Whether ``result`` is within ``limit`` bytes, and its size when measured.
+def fits(result: dict[str, Any], headers: list[tuple[str, str]], limit: int) -> tuple[bool, int]:
+    """Whether ``result`` (rendered from a response with ``headers``) is within
+    ``limit`` bytes, and its size when measured.
 
     Serialising costs as much as the response is large, so it only happens when
     a cheap upper bound is over the limit; the size is ``0`` when it was not
@@ -42,6 +45,7 @@ def fits(result: dict[str, Any], header_chars: int, limit: int) -> tuple[bool, i
     """
     body = result.get("body")
     body_chars = len(body) if isinstance(body, str) else 0
+    header_chars = sum(map(len, chain.from_iterable(headers)))
     if _is_base64(result):
         bound = body_chars + (header_chars * _WORST_EXPANSION) + _FRAME
     else:

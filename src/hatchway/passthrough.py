@@ -57,8 +57,8 @@ class EventRoute:
             raw_path=self.raw_path,
             root_path=self.root_path,
             headers=[
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
+                ("content-type", "application/json"),
+                ("content-length", str(len(body))),
             ],
             body=body,
         )

@@ -42,7 +42,8 @@ class _Exchange:
     __slots__ = ("chunks", "headers", "headers_sent", "status")
 
     def __init__(self) -> None:
-        self.status: str | None = None
+        #: The status code once start_response() was called, else 0.
+        self.status = 0
         self.headers: list[tuple[str, str]] = []
         self.headers_sent = False
         self.chunks: list[bytes] = []
@@ -59,14 +60,14 @@ class _Exchange:
                     raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None  # break the traceback cycle, as PEP 3333 asks
-        elif self.status is not None:
+        elif self.status:
             raise ProtocolError("start_response() called a second time without exc_info")
         self.status = _check_status(status)
         self.headers = _check_headers(headers)
         return self.write
 
     def write(self, data: bytes) -> None:
-        if self.status is None:
+        if not self.status:
             raise ProtocolError("write() called before start_response()")
         if not isinstance(data, bytes):
             raise ProtocolError(f"write() takes bytes, not {type(data).__name__}")
@@ -74,7 +75,17 @@ class _Exchange:
         self.chunks.append(data)
 
 
-def _check_status(status: Any) -> str:
+#: Status lines already checked -> their code. Apps use a handful, so checking
+#: each once saves the work on every response; bounded all the same.
+_status_codes: dict[str, int] = {}
+
+
+def _check_status(status: Any) -> int:
+    """The code of a valid WSGI status line like ``"200 OK"``."""
+    if type(status) is str:
+        code = _status_codes.get(status)
+        if code is not None:
+            return code
     if (
         not isinstance(status, str)
         or len(status) < 3
@@ -84,7 +95,10 @@ def _check_status(status: Any) -> str:
         or not 100 <= int(status[:3]) <= 599
     ):
         raise ProtocolError(f"invalid WSGI status {status!r}: expected a string like '200 OK'")
-    return status
+    code = int(status[:3])
+    if len(_status_codes) < 256:
+        _status_codes[str(status)] = code
+    return code
 
 
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
@@ -97,7 +111,15 @@ def _check_headers(headers: Any) -> list[tuple[str, str]]:
         name, value = item
         if not isinstance(name, str) or not isinstance(value, str):
             raise ProtocolError(f"response header {item!r} must be a pair of str")
-        if not name or _BAD_NAME(name) or _FORBIDDEN(value):
+        # isprintable() rules out CR, LF and NUL at C speed for the usual
+        # header; only what it rejects (a tab, say) needs the exact check.
+        if (
+            not name
+            or ":" in name
+            or " " in name
+            or not (name.isprintable() or not _BAD_NAME(name))
+            or not (value.isprintable() or not _FORBIDDEN(value))
+        ):
             raise ProtocolError(f"response header {name!r} has a forbidden character")
         # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);
         # Django's WSGI handler sends Set-Cookie values with a leading space.
@@ -119,43 +141,44 @@ class WsgiRunner:
             "wsgi.input_terminated": True,
             "SERVER_PROTOCOL": "HTTP/1.1",
         }
-        self._header_keys: dict[bytes, str | None] = {}
+        #: Header name -> environ key ("" for names never passed on).
+        self._header_keys: dict[str, str] = {}
 
     def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
         """The PEP 3333 environ for ``request``."""
-        environ = self._constant.copy()
         root = request.root_path
-        path = request.path[len(root) :] if root else request.path
         body = request.body
-        environ["REQUEST_METHOD"] = request.method
-        environ["SCRIPT_NAME"] = _native(root)
-        environ["PATH_INFO"] = _native(path)
-        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
-        environ["SERVER_NAME"] = request.server[0]
-        environ["SERVER_PORT"] = str(request.server[1])
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["wsgi.url_scheme"] = request.scheme
-        environ["wsgi.input"] = io.BytesIO(body)
+        server = request.server
+        environ = {
+            **self._constant,
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": _native(root) if root else "",
+            "PATH_INFO": _native(request.path[len(root) :] if root else request.path),
+            "QUERY_STRING": request.query_string.decode("latin-1"),
+            "SERVER_NAME": server[0],
+            "SERVER_PORT": str(server[1]),
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.url_scheme": request.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "aws.event": event,
+            "aws.context": context,
+        }
         if request.client is not None:
             environ["REMOTE_ADDR"] = request.client[0]
-        environ["aws.event"] = event
-        environ["aws.context"] = context
         keys = self._header_keys
         for name, value in request.headers:
-            try:
-                key = keys[name]
-            except KeyError:
-                key = keys[name] = _environ_key(name)
-                if len(keys) > 1024:  # names are client-controlled: keep the cache bounded
-                    keys.clear()
+            key = keys.get(name)
             if key is None:
+                key = _environ_key(name)
+                if len(keys) < 1024:  # names are client-controlled: keep the cache bounded
+                    keys[name] = key
+            if not key:
                 continue
-            text = value.decode("latin-1")
             if key in environ:
                 # Repeats join with ","; the cookie header arrives already merged.
-                environ[key] = f"{environ[key]},{text}"
+                environ[key] = f"{environ[key]},{value}"
             else:
-                environ[key] = text
+                environ[key] = value
         return environ
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
@@ -166,35 +189,37 @@ class WsgiRunner:
     def _call(self, request: Request, event: Any, context: Any) -> Response:
         exchange = _Exchange()
         result = self.app(self.environ(request, event, context), exchange.start_response)
+        chunks = exchange.chunks
         try:
             for chunk in result:
                 if not isinstance(chunk, bytes):
                     raise ProtocolError(f"the app yielded {type(chunk).__name__}, not bytes")
                 if chunk:
-                    if exchange.status is None:
+                    if not exchange.status:
                         raise ProtocolError("the app yielded a body before start_response()")
                     exchange.headers_sent = True
-                    exchange.chunks.append(chunk)
+                    chunks.append(chunk)
         except BaseException:
             _close(result, complete=False)
             raise
         _close(result, complete=True)
-        if exchange.status is None:
+        if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
-        return Response(int(exchange.status[:3]), exchange.headers, b"".join(exchange.chunks))
+        return Response(exchange.status, exchange.headers, b"".join(chunks))
 
 
-def _environ_key(name: bytes) -> str | None:
-    """``HTTP_X_THING`` for ``x-thing``. Names with ``_`` are dropped: they would
-    collide with a ``-`` spelling (``X-Forwarded-For`` vs ``X_Forwarded_For``)
-    and let a client smuggle a header past a proxy that checks the other one."""
-    if name == b"content-type":
+def _environ_key(name: str) -> str:
+    """``HTTP_X_THING`` for ``x-thing``; ``""`` for a name not passed on. Names
+    with ``_`` are dropped: they would collide with a ``-`` spelling
+    (``X-Forwarded-For`` vs ``X_Forwarded_For``) and let a client smuggle a
+    header past a proxy that checks the other one."""
+    if name == "content-type":
         return "CONTENT_TYPE"
-    if name == b"content-length":
-        return None  # set from the body we actually deliver
-    if b"_" in name:
-        return None
-    return "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+    if name == "content-length":
+        return ""  # set from the body we actually deliver
+    if "_" in name:
+        return ""
+    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def _close(result: Iterable[bytes], *, complete: bool) -> None:

@@ -116,6 +116,34 @@ def _check_headers(headers: Any) -> list[tuple[str, str]]:
     return checked
 
 
+#: Lower-case header names -> their ASGI bytes (bounded: names come from clients).
+_header_names: dict[str, bytes] = {}
+
+
+def _encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Request headers as ASGI wants them: latin-1 bytes."""
+    names = _header_names
+    encoded = []
+    for name, value in headers:
+        key = names.get(name)
+        if key is None:
+            key = _latin1(name)
+            if len(names) < 1024:
+                names[name] = key
+        try:
+            encoded.append((key, value.encode("latin-1")))
+        except UnicodeEncodeError:  # a custom source's text beyond latin-1
+            encoded.append((key, value.encode("utf-8")))
+    return encoded
+
+
+def _latin1(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 def as_asgi3(app: Any) -> ASGIApp:
     """The app as an ASGI 3 callable; ASGI 2 apps (a class taking the scope) are wrapped."""
     if inspect.isclass(app):
@@ -153,11 +181,11 @@ class AsgiRunner:
 
     def scope(self, request: Request, event: Any, context: Any) -> Scope:
         lifespan = self.lifespan
-        headers = request.headers
+        headers = _encode_headers(request.headers)
         if request.body and not any(name == b"content-length" for name, _ in headers):
             # The gateway delivers the whole body; say how long it is, as a server
             # would (Django's ASGI form parser reads nothing without it).
-            headers = [*headers, (b"content-length", str(len(request.body)).encode("ascii"))]
+            headers.append((b"content-length", str(len(request.body)).encode("ascii")))
         return {
             "type": "http",
             "asgi": _ASGI.copy(),

@@ -7,6 +7,7 @@ from base64 import b64decode, b64encode
 from collections.abc import Iterable
 
 from ..errors import BadRequest, InvalidEvent
+from ..http import Response
 
 __all__ = ["DEFAULT_TEXT_TYPES", "BodyCodec", "decode_body"]
 
@@ -83,6 +84,21 @@ class BodyCodec:
         if len(self._cache) < 512:  # bounded: content types come from the app, not clients
             self._cache[content_type] = result
         return result
+
+    def encode_for(self, response: Response) -> tuple[str, bool]:
+        """``(body_field, is_base64)`` for a response, from its own headers."""
+        body = response.body
+        if not body:
+            return "", False
+        content_type = content_encoding = None
+        for name, value in response.headers:
+            lower = name.lower()
+            if lower == "content-type":
+                if content_type is None:
+                    content_type = value
+            elif lower == "content-encoding" and content_encoding is None:
+                content_encoding = value
+        return self.encode(body, content_type, content_encoding)
 
     def encode(
         self, body: bytes, content_type: str | None, content_encoding: str | None

@@ -103,7 +103,8 @@ class Alb:
         headers = collect_headers(
             event.get("headers"), event.get("multiValueHeaders"), source_name=name
         )
-        server, scheme = server_and_scheme(headers)
+        last = dict(headers)
+        server, scheme = server_and_scheme(last)
         return Request(
             method=method,
             path=path,
@@ -114,7 +115,7 @@ class Alb:
             ),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
-            client=forwarded_client(headers),
+            client=forwarded_client(last),
             server=server,
             scheme=scheme,
         )
@@ -137,9 +138,7 @@ class Alb:
                 else:
                     headers[name] = ", ".join(values)
             result["headers"] = headers
-        body, is_base64 = options.body.encode(
-            response.body, response.header("content-type"), response.header("content-encoding")
-        )
+        body, is_base64 = options.body.encode_for(response)
         result["body"] = body
         result["isBase64Encoded"] = is_base64
         return result

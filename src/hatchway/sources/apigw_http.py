@@ -26,7 +26,6 @@ from ._fields import mapping, require_method, require_path
 from ._headers import (
     client_address,
     collect_headers,
-    group_response_headers,
     latin1,
     server_and_scheme,
 )
@@ -51,8 +50,12 @@ class ApiGatewayHttp:
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
-        context = mapping(event.get("requestContext"))
-        http = mapping(context.get("http"))
+        context = event.get("requestContext")
+        if type(context) is not dict:
+            context = mapping(context)
+        http = context.get("http")
+        if type(http) is not dict:
+            http = mapping(http)
         method = require_method(http.get("method"), name, "requestContext.http.method")
         raw = event.get("rawPath")
         if raw is None:
@@ -62,57 +65,51 @@ class ApiGatewayHttp:
 
         stage = ""
         named = context.get("stage")
-        if self.path_is_decoded and isinstance(named, str) and named and named != "$default":
+        if self.path_is_decoded and named and named != "$default" and isinstance(named, str):
             candidate = "/" + named
             if has_prefix(raw, candidate):
                 if options.strip_stage:
                     raw = strip_prefix(raw, candidate)
                 else:
                     stage = candidate
-        if options.base_path and self.path_is_decoded and not stage:
+        base_path = options.base_path
+        if base_path and self.path_is_decoded and not stage:
             domain = context.get("domainName")
             if isinstance(domain, str) and ".execute-api." not in domain:
                 # On a custom domain AWS drops the API mapping's path from rawPath
                 # (unlike REST APIs); put it back so the app's URLs include it.
-                raw = options.base_path + raw
+                raw = base_path + raw
         path, raw_path = from_decoded(raw) if self.path_is_decoded else from_encoded(raw)
-        root_path = stage + mount_point(path[len(stage) :], options.base_path)
+        root_path = (
+            (stage + mount_point(path[len(stage) :], base_path)) if stage or base_path else ""
+        )
 
         cookies = event.get("cookies")
         headers = collect_headers(
             event.get("headers"),
-            cookies=cookies if isinstance(cookies, list) else None,
+            cookies=cookies if type(cookies) is list else None,
             source_name=name,
         )
         server, scheme = server_and_scheme(
-            headers, context.get("domainName"), trust_forwarded_proto=False
+            dict(headers), context.get("domainName"), trust_forwarded_proto=False
         )
-        source_ip = http.get("sourceIp")
         query = event.get("rawQueryString")
         return Request(
             method=method,
             path=path,
             raw_path=raw_path,
             root_path=root_path,
-            query_string=latin1(query) if isinstance(query, str) else b"",
+            query_string=latin1(query) if type(query) is str else b"",
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
-            client=client_address(source_ip),
+            client=client_address(http.get("sourceIp")),
             server=server,
             scheme=scheme,
         )
 
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
-        headers: dict[str, str] = {}
-        cookies: list[str] = []
-        for name, values in group_response_headers(response.headers).items():
-            if name.lower() == "set-cookie":
-                cookies.extend(values)
-            else:
-                headers[name] = ", ".join(values)
-        body, is_base64 = options.body.encode(
-            response.body, response.header("content-type"), response.header("content-encoding")
-        )
+        headers, cookies = _joined_and_cookies(response.headers)
+        body, is_base64 = options.body.encode_for(response)
         result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             result["cookies"] = cookies
@@ -146,17 +143,31 @@ class FunctionUrl(ApiGatewayHttp):
     ) -> dict[str, Any]:
         """The head of a streamed response (``InvokeMode: RESPONSE_STREAM``):
         ``statusCode``, ``headers`` with repeats joined, every Set-Cookie in ``cookies``."""
-        joined: dict[str, str] = {}
-        cookies: list[str] = []
-        for name, values in group_response_headers(headers).items():
-            if name.lower() == "set-cookie":
-                cookies.extend(values)
-            else:
-                joined[name] = ", ".join(values)
+        joined, cookies = _joined_and_cookies(headers)
         prelude: dict[str, Any] = {"statusCode": status, "headers": joined}
         if cookies:
             prelude["cookies"] = cookies
         return prelude
+
+
+def _joined_and_cookies(headers: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Payload 2.0 response headers: repeats joined with ``", "`` under the
+    letter case first seen, and every Set-Cookie apart (``cookies``)."""
+    joined: dict[str, str] = {}
+    cookies: list[str] = []
+    first_case: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "set-cookie":
+            cookies.append(value)
+            continue
+        key = first_case.get(lower)
+        if key is None:
+            first_case[lower] = name
+            joined[name] = value
+        else:
+            joined[key] = f"{joined[key]}, {value}"
+    return joined, cookies
 
 
 # The gateway direction: what an HTTP API (payload 2.0, $default route) or a

@@ -53,22 +53,35 @@ def _escape(text: str) -> str:
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
     """The payload 1.0 response: single values in ``headers``, repeats in ``multiValueHeaders``."""
-    headers: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, values in group_response_headers(response.headers).items():
-        if len(values) == 1:
-            headers[name] = values[0]
-        else:
-            multi[name] = values
-    body, is_base64 = options.body.encode(
-        response.body, response.header("content-type"), response.header("content-encoding")
-    )
+    headers, multi = single_and_multi(response.headers)
+    body, is_base64 = options.body.encode_for(response)
     result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
     if multi:
         result["multiValueHeaders"] = multi
     result["body"] = body
     result["isBase64Encoded"] = is_base64
     return result
+
+
+def single_and_multi(
+    headers: list[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Response headers grouped case-insensitively under the letter case first
+    seen: names given once in the first map, repeated ones in the second."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    first_case: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        key = first_case.get(lower)
+        if key is None:
+            first_case[lower] = name
+            single[name] = value
+        elif key in multi:
+            multi[key].append(value)
+        else:
+            multi[key] = [single.pop(key), value]
+    return single, multi
 
 
 class ApiGatewayRest:
@@ -106,7 +119,7 @@ class ApiGatewayRest:
         headers = collect_headers(
             event.get("headers"), event.get("multiValueHeaders"), source_name=name
         )
-        server, scheme = server_and_scheme(headers, context.get("domainName"))
+        server, scheme = server_and_scheme(dict(headers), context.get("domainName"))
         source_ip = mapping(context.get("identity")).get("sourceIp")
         return Request(
             method=method,
@@ -131,13 +144,7 @@ class ApiGatewayRest:
     ) -> dict[str, Any]:
         """The head of a streamed response (response transfer mode ``STREAM``):
         ``statusCode``, single values in ``headers``, repeats in ``multiValueHeaders``."""
-        single: dict[str, str] = {}
-        multi: dict[str, list[str]] = {}
-        for name, values in group_response_headers(headers).items():
-            if len(values) == 1:
-                single[name] = values[0]
-            else:
-                multi[name] = values
+        single, multi = single_and_multi(headers)
         prelude: dict[str, Any] = {"statusCode": status, "headers": single}
         if multi:
             prelude["multiValueHeaders"] = multi

@@ -32,7 +32,7 @@ from ..http import Request, Response
 from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
-from ._headers import client_address, collect_headers, header_value, latin1, server_and_scheme
+from ._headers import client_address, collect_headers, latin1, server_and_scheme
 from ._paths import from_encoded, mount_point
 from .alb import status_line
 from .base import (
@@ -178,13 +178,14 @@ class LambdaEdge:
         headers = collect_headers(None, _header_lists(request.get("headers")))
         # CloudFront sets CloudFront-Forwarded-Proto (overwriting a viewer's)
         # only after the viewer-request trigger; earlier it is client-supplied.
+        last = dict(headers)
         scheme = "https"
         if trigger == "origin-request":
-            proto = header_value(headers, b"cloudfront-forwarded-proto")
-            if proto in (b"http", b"https"):
-                scheme = proto.decode("ascii")
+            proto = last.get("cloudfront-forwarded-proto")
+            if proto in ("http", "https"):
+                scheme = proto
         server, scheme = server_and_scheme(
-            headers,
+            last,
             mapping(cf.get("config")).get("distributionDomainName"),
             trust_forwarded_proto=False,
             default_scheme=scheme,
@@ -235,9 +236,7 @@ def _generated_response(response: Response, options: SourceOptions) -> dict[str,
         "headers": headers,
     }
     if response.body and status not in _NO_BODY:
-        body, is_base64 = options.body.encode(
-            response.body, response.header("content-type"), response.header("content-encoding")
-        )
+        body, is_base64 = options.body.encode_for(response)
         result["body"] = body
         result["bodyEncoding"] = "base64" if is_base64 else "text"
     return result

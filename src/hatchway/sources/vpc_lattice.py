@@ -83,7 +83,8 @@ class VpcLattice:
             params = _first(event, "queryStringParameters", "query_string_parameters")
             query_string = encode_query(params, None)
         headers = collect_headers(event.get("headers"), source_name=name)
-        server, scheme = server_and_scheme(headers)
+        last = dict(headers)
+        server, scheme = server_and_scheme(last)
         return Request(
             method=method,
             path=path,
@@ -96,7 +97,7 @@ class VpcLattice:
                 _first(event, "isBase64Encoded", "is_base64_encoded"),
                 source=name,
             ),
-            client=forwarded_client(headers),
+            client=forwarded_client(last),
             server=server,
             scheme=scheme,
         )
@@ -108,9 +109,7 @@ class VpcLattice:
                 headers.update(zip(case_variants(name, len(values)), values, strict=True))
             else:
                 headers[name] = ", ".join(values)
-        body, is_base64 = options.body.encode(
-            response.body, response.header("content-type"), response.header("content-encoding")
-        )
+        body, is_base64 = options.body.encode_for(response)
         return {
             "statusCode": response.status,
             "statusDescription": status_line(response.status),
