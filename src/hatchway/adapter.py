@@ -130,6 +130,10 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
+        # Only built-in sources are known to be mutually exclusive; custom ones
+        # are tried in order, before them, every time.
+        self._remember_source = not custom
+        self._last_source: Source | None = None
         #: Each source's response size limit, when it has its own (per event).
         self._limits: dict[Source, Callable[[Any], int]] = {
             source: limit
@@ -157,8 +161,16 @@ class Adapter:
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
         if isinstance(event, (dict, Mapping)):
+            # A function sits behind one service: its next event is most likely
+            # of the same source as the last. The built-in sources never claim
+            # the same event, so trying that one first cannot change the answer.
+            last = self._last_source
+            if last is not None and last.matches(event):
+                return last
             for source in self.sources:
                 if source.matches(event):
+                    if self._remember_source:
+                        self._last_source = source
                     return source
             if is_websocket_event(event):
                 raise UnsupportedEvent(

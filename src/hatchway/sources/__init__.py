@@ -26,8 +26,10 @@ __all__ = [
     "gateway_names",
 ]
 
-#: The built-in sources in the order events are tested against them: the most
-#: specific checks first (a Function URL event would also pass the HTTP API test).
+#: The built-in sources. Their ``matches`` are mutually exclusive: an event that
+#: looks like two of them (hand-made, never from AWS) belongs to the one listed
+#: first here, and the others refuse it. So the order of tests does not decide
+#: anything, and the Adapter can try the source of the previous event first.
 BUILTIN_SOURCES: tuple[Source, ...] = (
     LambdaEdge(),
     Alb(),

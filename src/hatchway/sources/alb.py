@@ -94,7 +94,7 @@ class Alb:
 
     def matches(self, event: Event) -> bool:
         context = event.get("requestContext")
-        return isinstance(context, (dict, Mapping)) and "elb" in context
+        return isinstance(context, (dict, Mapping)) and "elb" in context and "Records" not in event
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name

@@ -35,6 +35,24 @@ from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, Sour
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 
 
+def is_v2(event: Event) -> bool:
+    """A payload 2.0 event (HTTP API or Function URL), and no other source's."""
+    if event.get("version") != "2.0":
+        return False
+    context = event.get("requestContext")
+    return (
+        isinstance(context, (dict, Mapping))
+        and "http" in context
+        and "elb" not in context
+        and "Records" not in event
+    )
+
+
+def is_function_url(context: Mapping[str, Any]) -> bool:
+    domain = context.get("domainName")
+    return isinstance(domain, str) and ".lambda-url." in domain
+
+
 class ApiGatewayHttp:
     """API Gateway HTTP API, payload format 2.0."""
 
@@ -43,10 +61,7 @@ class ApiGatewayHttp:
     path_is_decoded = True
 
     def matches(self, event: Event) -> bool:
-        if event.get("version") != "2.0":
-            return False
-        context = event.get("requestContext")
-        return isinstance(context, (dict, Mapping)) and "http" in context
+        return is_v2(event) and not is_function_url(event["requestContext"])
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
@@ -133,10 +148,7 @@ class FunctionUrl(ApiGatewayHttp):
     path_is_decoded = False
 
     def matches(self, event: Event) -> bool:
-        if not super().matches(event):
-            return False
-        domain = event["requestContext"].get("domainName")
-        return isinstance(domain, str) and ".lambda-url." in domain
+        return is_v2(event) and is_function_url(event["requestContext"])
 
     def render_prelude(
         self, status: int, headers: list[tuple[str, str]], event: Event, options: SourceOptions

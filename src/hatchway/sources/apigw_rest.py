@@ -90,13 +90,16 @@ class ApiGatewayRest:
     name = "apigw-rest"
 
     def matches(self, event: Event) -> bool:
-        if "httpMethod" not in event:
+        if "httpMethod" not in event or "Records" in event:
             return False
         context = event.get("requestContext")
         if context is None:
             return True  # console tests and hand-made events may omit it
         return isinstance(context, (dict, Mapping)) and not (
-            "elb" in context or "connectionId" in context or "eventType" in context
+            "elb" in context
+            or "connectionId" in context
+            or "eventType" in context
+            or ("http" in context and event.get("version") == "2.0")
         )
 
     def parse(self, event: Event, options: SourceOptions) -> Request:

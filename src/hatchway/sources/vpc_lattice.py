@@ -58,12 +58,17 @@ class VpcLattice:
     name = "vpc-lattice"
 
     def matches(self, event: Event) -> bool:
-        if "method" not in event:
+        # Never an event another built-in source claims (see BUILTIN_SOURCES).
+        if "method" not in event or "httpMethod" in event or "Records" in event:
+            return False
+        context = event.get("requestContext")
+        if isinstance(context, (dict, Mapping)) and "elb" in context:
             return False
         if event.get("version") == "2.0":
-            context = event.get("requestContext")
-            return isinstance(context, (dict, Mapping)) and (
-                "serviceArn" in context or "targetGroupArn" in context
+            return (
+                isinstance(context, (dict, Mapping))
+                and ("serviceArn" in context or "targetGroupArn" in context)
+                and "http" not in context
             )
         return "raw_path" in event
 
