@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
+from ._log import LazyLogger
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response
 from .interface import detect_interface
@@ -18,9 +18,9 @@ from .streaming import streaming_sources
 
 __all__ = ["Adapter"]
 
-logger = logging.getLogger("hatchway")
+logger = LazyLogger("hatchway")
 #: One line per request at INFO, only with ``Adapter(access_log=True)``.
-access_logger = logging.getLogger("hatchway.access")
+access_logger = LazyLogger("hatchway.access")
 
 _INTERFACES = ("auto", "asgi", "wsgi")
 _LIFESPANS = ("auto", "on", "off")

@@ -15,7 +15,6 @@ returns what it returns.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,6 +49,8 @@ class EventRoute:
         self.root_path = mount_point(self.path, base_path)
 
     def __call__(self, event: Any, context: Any, run: RunApp) -> Any:
+        import json
+
         body = json.dumps(event, separators=(",", ":")).encode("utf-8")
         request = Request(
             method="POST",
@@ -83,6 +84,8 @@ class _CallablePassthrough:
 
 def _result(body: bytes) -> Any:
     """The app's answer as the handler's return value."""
+    import json
+
     if not body:
         return None
     try:

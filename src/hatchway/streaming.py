@@ -18,11 +18,10 @@ Nothing here imports asyncio until an ASGI app is streamed.
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._log import LazyLogger
 from .errors import BadRequest
 from .http import Response
 
@@ -41,7 +40,7 @@ __all__ = [
     "streaming_sources",
 ]
 
-logger = logging.getLogger("hatchway")
+logger = LazyLogger("hatchway")
 
 #: The content type of a stream that starts with a prelude.
 PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
@@ -90,6 +89,8 @@ class _PreludeSink:
         self.begun = False
 
     def begin(self, status: int, headers: list[tuple[str, str]]) -> None:
+        import json
+
         self.begun = True
         excluded = self.handler.adapter.exclude_headers
         if excluded:
@@ -189,6 +190,8 @@ class PreludeReader:
         self._buffer = b""
 
     def feed(self, data: bytes) -> tuple[Any, bytes] | None:
+        import json
+
         self._buffer += data
         head, found, rest = self._buffer.partition(DELIMITER)
         if not found:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import contextvars
 import io
-import logging
 import re
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from ._log import LazyLogger
 from .errors import ProtocolError
 from .http import Request, Response
 
 __all__ = ["WSGIApp", "WsgiRunner"]
 
-logger = logging.getLogger("hatchway.wsgi")
+logger = LazyLogger("hatchway.wsgi")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], None]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import binascii
-from base64 import b64decode, b64encode
 from collections.abc import Iterable
 
 from ..errors import BadRequest, InvalidEvent
@@ -40,6 +39,8 @@ def decode_body(body: object, is_base64: object, *, source: str) -> bytes:
     if not isinstance(body, str):
         raise InvalidEvent(source, "body", f"must be a string, not {type(body).__name__}")
     if is_base64:
+        from base64 import b64decode  # binary requests only: kept off the import path
+
         try:
             return b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -115,4 +116,5 @@ class BodyCodec:
                 return body.decode("utf-8"), False
             except UnicodeDecodeError:
                 pass
-        return b64encode(body).decode("ascii"), True
+        # base64.b64encode is this call; the base64 module is not worth importing.
+        return binascii.b2a_base64(body, newline=False).decode("ascii"), True

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import binascii
 import os
-from base64 import b64decode
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from ._body import BodyCodec
 from .base import ClientRequest, GatewayError, GatewaySettings, MalformedResponse
@@ -102,6 +100,8 @@ def forwarded_headers(request: ClientRequest) -> list[tuple[str, str]]:
 def query_pairs(query: str, *, decode: bool) -> list[tuple[str, str]]:
     """The query's ``key=value`` pairs in order, blank parts skipped; decoded
     (``+`` is a space) when the gateway decodes them, else as sent."""
+    from urllib.parse import unquote
+
     pairs = []
     for part in query.split("&"):
         if not part:
@@ -198,6 +198,8 @@ def response_header_values(value: Any, name: str, source: str) -> list[str]:
 def read_body(result: Mapping[str, Any], source: str, *, decode_base64: bool = True) -> bytes:
     """The body bytes of a response dict: ``body`` text, base64-decoded when
     ``isBase64Encoded`` says so (and the gateway decodes it)."""
+    from base64 import b64decode
+
     body = result.get("body")
     if body is None:
         return b""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote
-
 __all__ = ["from_decoded", "from_encoded", "has_prefix", "mount_point", "strip_prefix"]
 
 # Characters a path may carry unescaped (RFC 3986 pchar plus "/").
@@ -19,6 +17,8 @@ def from_encoded(raw: str) -> tuple[str, bytes]:
     """
     if "%" not in raw and raw.isascii() and " " not in raw:
         return raw, raw.encode("ascii")
+    from urllib.parse import quote, unquote  # here: most paths never need it
+
     raw_path = quote(raw, safe=_PATH_SAFE + "%")
     return unquote(raw_path), raw_path.encode("ascii")
 
@@ -30,6 +30,8 @@ def from_decoded(path: str) -> tuple[str, bytes]:
     """
     if path.isascii() and "%" not in path and " " not in path:
         return path, path.encode("ascii")
+    from urllib.parse import quote
+
     return path, quote(path, safe=_PATH_SAFE).encode("ascii")
 
 

@@ -17,12 +17,9 @@ and HTTP treats as the same header.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 from ..http import Request, Response
-from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import require_method, require_path
 from ._headers import (
@@ -39,12 +36,24 @@ __all__ = ["Alb", "case_variants", "status_line"]
 _QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
 RESPONSE_LIMIT = 1024 * 1024
-_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+#: Status lines made so far, by code (at most the 500 valid codes).
+_status_lines: dict[int, str] = {}
 
 
 def status_line(status: int) -> str:
     """``"200 OK"``; codes without a standard phrase still get one."""
-    return f"{status} {_PHRASES.get(status, 'Unknown')}"
+    line = _status_lines.get(status)
+    if line is None:
+        from http import HTTPStatus  # once per code: kept off the import path
+
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        line = f"{status} {phrase}"
+        if 100 <= status <= 599:
+            _status_lines[status] = line
+    return line
 
 
 def case_variants(name: str, count: int) -> list[str]:
@@ -84,6 +93,8 @@ def _query(single: Any, multi: Any) -> bytes:
     text = "&".join(parts)
     if text.isascii() and " " not in text:
         return text.encode("ascii")
+    from urllib.parse import quote
+
     return quote(text, safe=_QUERY_SAFE).encode("ascii")
 
 
@@ -178,6 +189,8 @@ def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[s
     headers and query keys survives. The load balancer appends the peer to
     X-Forwarded-For. Text bodies travel as text, others base64.
     """
+    from . import _gateway as gateway
+
     moment = settings.now()
     headers = gateway.forwarded_headers(request)
     headers.append(("X-Amzn-Trace-Id", gateway.new_trace_id(moment)))
@@ -212,6 +225,8 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
     the other mode's shape is refused. A base64 body is decoded. Anything
     malformed is the load balancer's 502 page.
     """
+    from . import _gateway as gateway
+
     try:
         result = gateway.require_mapping(result, source)
         status = gateway.read_status(result, source)

@@ -14,13 +14,10 @@ JSON), ``headers`` with repeats joined by ``", "``, every Set-Cookie in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from ..http import Request, Response
-from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
 from ._headers import (
@@ -191,6 +188,8 @@ _V2_ERROR = b'{"message":"Internal Server Error"}'
 def gateway_decoded_path(path: str) -> str:
     """The path as an HTTP API hands it over: percent-decoded once, and cut at
     a decoded ``?`` (``/a%3Fb`` arrives as ``/a``)."""
+    from urllib.parse import unquote
+
     return unquote(path).partition("?")[0] or "/"
 
 
@@ -208,6 +207,8 @@ def build_v2_event(
     ``queryStringParameters`` decoded, repeats joined by ``,``; text bodies
     as text, others base64.
     """
+    from . import _gateway as gateway
+
     wire_path = request.path or "/"
     if function_url:
         stage = "$default"
@@ -293,6 +294,10 @@ def read_v2_result(result: Any, source: str) -> Response:
     Set-Cookie header. A base64 body is always decoded. Anything malformed is
     the gateway's 502.
     """
+    import json
+
+    from . import _gateway as gateway
+
     if not isinstance(result, Mapping) or "statusCode" not in result:
         text = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
         return Response(200, [("content-type", "application/json")], text.encode("utf-8"))

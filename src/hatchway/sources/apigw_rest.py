@@ -12,13 +12,10 @@ Set-Cookie, Vary, Link) in ``multiValueHeaders``, ``body``, ``isBase64Encoded``.
 
 from __future__ import annotations
 
-from base64 import b64encode
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote
 
 from ..http import Request, Response
-from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
 from ._headers import client_address, collect_headers, group_response_headers, server_and_scheme
@@ -48,7 +45,11 @@ def encode_query(single: Any, multi: Any) -> bytes:
 def _escape(text: str) -> str:
     """``quote(text, safe="")``; plain words, most query keys and values, need
     no escaping and skip quote(), which is slow for them."""
-    return text if text.isalnum() and text.isascii() else quote(text, safe="")
+    if text.isalnum() and text.isascii():
+        return text
+    from urllib.parse import quote
+
+    return quote(text, safe="")
 
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
@@ -207,6 +208,11 @@ def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[
     The body is base64 when its Content-Type matches a binary media type,
     else text (invalid UTF-8 replaced, as the gateway does).
     """
+    from base64 import b64encode
+    from urllib.parse import unquote
+
+    from . import _gateway as gateway
+
     stage = settings.stage or "prod"
     wire_path = request.path or "/"
     if settings.stage_in_url:
@@ -294,6 +300,8 @@ def read_rest_result(
     otherwise the client receives the base64 text itself, as from AWS.
     Anything malformed is the gateway's 502.
     """
+    from . import _gateway as gateway
+
     result = gateway.require_mapping(result, source)
     try:
         status = gateway.read_status(result, source)

@@ -22,14 +22,11 @@ with a logged 500 instead of CloudFront's opaque 502.
 from __future__ import annotations
 
 import binascii
-import json
-from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
-from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
 from ._headers import client_address, collect_headers, latin1, server_and_scheme
@@ -264,6 +261,10 @@ def build_edge_event(request: ClientRequest, settings: GatewaySettings) -> dict[
     distribution's "include body" option shows it: base64, cut at 40 KB with
     ``inputTruncated`` set.
     """
+    from base64 import b64encode
+
+    from . import _gateway as gateway
+
     headers: dict[str, list[dict[str, str]]] = {}
     for name, value in request.headers:
         headers.setdefault(name.lower(), []).append({"key": name, "value": value})
@@ -304,6 +305,10 @@ def read_edge_result(result: Any, source: str) -> Response:
     CloudFront's 502. A result without ``status`` is a request sent on to the
     origin, which there is none of here: also an error.
     """
+    import json
+
+    from . import _gateway as gateway
+
     try:
         result = gateway.require_mapping(result, source)
         if "status" not in result and "uri" in result:
@@ -362,6 +367,8 @@ def _edge_status(status: Any, source: str) -> int:
 
 
 def _edge_body(result: Mapping[str, Any], source: str) -> bytes:
+    from base64 import b64decode
+
     body = result.get("body")
     if body is None:
         return b""

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..http import Request, Response
-from . import _gateway as gateway
 from ._body import decode_body
 from ._fields import require_method, require_path
 from ._headers import (
@@ -148,6 +147,8 @@ def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> di
     docstring). The service appends the peer to X-Forwarded-For. Text bodies
     travel as text, others base64.
     """
+    from . import _gateway as gateway
+
     moment = settings.now()
     headers: dict[str, list[str]] = {}
     for name, value in gateway.forwarded_headers(request):
@@ -185,6 +186,8 @@ def read_lattice_result(result: Any, source: str) -> Response:
     ``headers`` (a string per name; names differing only in letter case are
     separate headers, which keeps several Set-Cookie), ``body`` decoded from
     base64 when ``isBase64Encoded``. Anything malformed is a 502."""
+    from . import _gateway as gateway
+
     result = gateway.require_mapping(result, source)
     status = gateway.read_status(result, source)
     headers = gateway.response_headers(
