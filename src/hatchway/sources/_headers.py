@@ -73,36 +73,45 @@ def collect_headers(
     cookies: Iterable[str] | None = None,
     *,
     source_name: str = "event",
-) -> Headers:
-    """Request headers from an event's header maps, lower-cased, repeats kept.
+) -> tuple[Headers, Mapping[str, str]]:
+    """Request headers from an event's header maps, lower-cased, repeats kept;
+    and a map of each name to its last value, for looking one up (``cookie``
+    aside: it may lack the cookies that came apart from the headers).
 
     ``multi`` (lists of values) wins over ``single`` when present. Several
     ``cookie`` headers, and a ``cookies`` list (HTTP API 2.0), become one
     ``cookie`` header joined with ``"; "``, the form every framework reads.
     A map that is neither an object nor null is a malformed event.
     """
-    for field, given in (("headers", single), ("multiValueHeaders", multi)):
-        if given is not None and not isinstance(given, (dict, Mapping)):
-            raise InvalidEvent(source_name, field, f"must be an object, not {type(given).__name__}")
+    if single is not None and type(single) is not dict and not isinstance(single, Mapping):
+        raise InvalidEvent(
+            source_name, "headers", f"must be an object, not {type(single).__name__}"
+        )
+    if multi is not None and type(multi) is not dict and not isinstance(multi, Mapping):
+        raise InvalidEvent(
+            source_name, "multiValueHeaders", f"must be an object, not {type(multi).__name__}"
+        )
     source = multi if multi else single
     if not source:
         headers: Headers = []
+        last: Mapping[str, str] = {}
     elif type(source) is dict and _plain(source):
         # What HTTP APIs and Function URLs send: lower-case ASCII names, one
-        # ASCII string each. Checked and copied at C speed, no loop per header.
+        # ASCII string each. Checked and copied at C speed, no loop per header;
+        # the map itself serves for lookups.
         headers = list(source.items())
+        last = source
         if "cookie" in source:
             headers = [item for item in headers if item[0] != "cookie"]
             if cookies is None:
                 cookies = [source["cookie"]]
     else:
         headers = []
+        append = headers.append
         cookie_parts: list[str] = []
         keys = _header_keys
         for name, value in source.items():
-            key = keys.get(name)
-            if key is None:
-                key = _key(name)
+            key = keys.get(name) or _key(name)
             if key == "cookie":
                 if cookies is None:
                     cookie_parts.extend(_values(value))
@@ -112,16 +121,17 @@ def collect_headers(
             if type(value) is list and len(value) == 1:
                 value = value[0]
             if type(value) is str:
-                headers.append((key, value if value.isascii() else header_text(value)))
+                append((key, value if value.isascii() else header_text(value)))
             else:
                 headers.extend((key, header_text(item)) for item in _values(value))
         if cookie_parts:
             cookies = cookie_parts if cookies is None else [*cookie_parts, *cookies]
+        last = dict(headers)
     if cookies:
         parts = [c for c in cookies if isinstance(c, str)]
         if parts:
             headers.append(("cookie", header_text("; ".join(parts))))
-    return headers
+    return headers, last
 
 
 def _plain(headers: dict[Any, Any]) -> bool:
@@ -203,7 +213,9 @@ def server_and_scheme(
     host: str
     port: int | None = None
     if host_value:
-        host, port = _split_host(host_value.strip())
+        host = host_value.strip()
+        if ":" in host:  # a port, or an IPv6 literal
+            host, port = _split_host(host)
     elif isinstance(fallback_host, str) and fallback_host.isascii() and fallback_host.isprintable():
         host, port = _split_host(fallback_host)
     else:

@@ -111,10 +111,9 @@ class Alb:
         name = self.name
         method = require_method(event.get("httpMethod"), name, "httpMethod")
         path, raw_path = from_encoded(require_path(event.get("path"), name, "path"))
-        headers = collect_headers(
+        headers, last = collect_headers(
             event.get("headers"), event.get("multiValueHeaders"), source_name=name
         )
-        last = dict(headers)
         server, scheme = server_and_scheme(last)
         return Request(
             method=method,

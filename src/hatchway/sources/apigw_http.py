@@ -97,13 +97,13 @@ class ApiGatewayHttp:
         )
 
         cookies = event.get("cookies")
-        headers = collect_headers(
+        headers, last = collect_headers(
             event.get("headers"),
             cookies=cookies if type(cookies) is list else None,
             source_name=name,
         )
         server, scheme = server_and_scheme(
-            dict(headers), context.get("domainName"), trust_forwarded_proto=False
+            last, context.get("domainName"), trust_forwarded_proto=False
         )
         query = event.get("rawQueryString")
         return Request(

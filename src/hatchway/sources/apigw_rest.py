@@ -120,10 +120,10 @@ class ApiGatewayRest:
             path, raw_path = from_encoded(prefix + path_field)
         root_path = stage + mount_point(path[len(stage) :], options.base_path)
 
-        headers = collect_headers(
+        headers, last = collect_headers(
             event.get("headers"), event.get("multiValueHeaders"), source_name=name
         )
-        server, scheme = server_and_scheme(dict(headers), context.get("domainName"))
+        server, scheme = server_and_scheme(last, context.get("domainName"))
         source_ip = mapping(context.get("identity")).get("sourceIp")
         return Request(
             method=method,

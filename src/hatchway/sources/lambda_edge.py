@@ -172,10 +172,9 @@ class LambdaEdge:
         path, raw_path = from_encoded(
             require_path(request.get("uri"), name, "Records[0].cf.request.uri")
         )
-        headers = collect_headers(None, _header_lists(request.get("headers")))
+        headers, last = collect_headers(None, _header_lists(request.get("headers")))
         # CloudFront sets CloudFront-Forwarded-Proto (overwriting a viewer's)
         # only after the viewer-request trigger; earlier it is client-supplied.
-        last = dict(headers)
         scheme = "https"
         if trigger == "origin-request":
             proto = last.get("cloudfront-forwarded-proto")

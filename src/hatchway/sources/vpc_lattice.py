@@ -86,8 +86,7 @@ class VpcLattice:
         else:
             params = _first(event, "queryStringParameters", "query_string_parameters")
             query_string = encode_query(params, None)
-        headers = collect_headers(event.get("headers"), source_name=name)
-        last = dict(headers)
+        headers, last = collect_headers(event.get("headers"), source_name=name)
         server, scheme = server_and_scheme(last)
         return Request(
             method=method,
