@@ -18,12 +18,14 @@ Send = Any
 Receive = Any
 
 
-def respond(status: int = 200, body: bytes = b"ok") -> list[dict[str, Any]]:
+def respond(
+    status: int = 200, body: bytes = b"ok", headers: list[tuple[bytes, bytes]] | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain")],
+            "headers": headers if headers is not None else [(b"content-type", b"text/plain")],
         },
         {"type": "http.response.body", "body": body},
     ]
@@ -168,6 +170,15 @@ def test_protocol_violations_are_500_and_logged(
     assert (
         Adapter(app_sending(*respond()), lifespan="off")(http_api(), Context())["statusCode"] == 200
     )
+
+
+def test_a_value_accepted_before_is_still_refused_as_a_name() -> None:
+    # Checked fields are remembered; a value may hold ":" and " ", a name not.
+    field = b"x: smuggled"
+    ok = Adapter(app_sending(*respond(headers=[(b"x-note", field)])), lifespan="off")
+    assert ok(http_api(), Context())["headers"]["x-note"] == "x: smuggled"
+    bad = Adapter(app_sending(*respond(headers=[(field, b"1")])), lifespan="off")
+    assert bad(http_api(), Context())["statusCode"] == 500
 
 
 def test_errors_raise_propagates_protocol_errors() -> None:

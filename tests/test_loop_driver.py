@@ -133,7 +133,8 @@ def test_an_immediate_coroutine_takes_one_pass(
 
     monkeypatch.setattr(loop, "_run_once", counting)
     assert run_to_completion(loop, immediate()) == "done"
-    assert passes == [1]
+    # Python 3.12+ runs the first step when the task is created: no pass at all.
+    assert passes == [0 if loop_module._EAGER_START else 1]
     assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
     assert passes[0] >= 3
 

@@ -102,18 +102,45 @@ def _check_status(status: Any) -> int:
     return int(status)
 
 
+#: Response header names and values already checked (apart: a value may hold
+#: what a name may not), as their text. Apps send the same few again and
+#: again; one lookup then replaces a search and a decode. Bounded, and only
+#: short fields: what is unique per response (a session cookie) simply takes
+#: the checks every time.
+_checked_names: dict[bytes, str] = {}
+_checked_values: dict[bytes, str] = {}
+_CHECKED_MAX = 512
+_CHECKED_FIELD_MAX = 128
+
+
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
     checked = []
+    names, values = _checked_names, _checked_values
     try:
         for name, value in headers:
             if type(name) is not bytes or type(value) is not bytes:
                 raise ProtocolError(f"response header {name!r}: names and values must be bytes")
-            if not name or _BAD_NAME(name) or _BAD_VALUE(value):
-                raise ProtocolError(f"response header {name!r} has a forbidden character")
-            checked.append((name.decode("latin-1"), value.decode("latin-1")))
+            text_name = names.get(name)
+            if text_name is None:
+                if not name or _BAD_NAME(name):
+                    raise ProtocolError(f"response header {name!r} has a forbidden character")
+                text_name = _remember(names, name)
+            text_value = values.get(value)
+            if text_value is None:
+                if _BAD_VALUE(value):
+                    raise ProtocolError(f"response header {name!r} has a forbidden character")
+                text_value = _remember(values, value)
+            checked.append((text_name, text_value))
     except (TypeError, ValueError) as exc:
         raise ProtocolError(f"response headers must be (name, value) pairs: {exc}") from exc
     return checked
+
+
+def _remember(known: dict[bytes, str], field: bytes) -> str:
+    text = field.decode("latin-1")
+    if len(field) <= _CHECKED_FIELD_MAX and len(known) < _CHECKED_MAX:
+        known[field] = text
+    return text
 
 
 #: Lower-case header names -> their ASGI bytes (bounded: names come from clients).
@@ -123,6 +150,11 @@ _header_names: dict[str, bytes] = {}
 def _encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Request headers as ASGI wants them: latin-1 bytes."""
     names = _header_names
+    try:
+        # Every name seen before and every value latin-1 text: the usual request.
+        return [(names[name], value.encode("latin-1")) for name, value in headers]
+    except (KeyError, UnicodeEncodeError):
+        pass
     encoded = []
     for name, value in headers:
         key = names.get(name)

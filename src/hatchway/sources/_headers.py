@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from ..errors import InvalidEvent
@@ -54,6 +55,8 @@ def _values(value: Any) -> Iterable[str]:
     return (str(value),)
 
 
+_first = itemgetter(0)
+
 #: Header names as events spell them -> lower-case latin-1 text.
 _header_keys: dict[str, str] = {}
 
@@ -92,19 +95,35 @@ def collect_headers(
             source_name, "multiValueHeaders", f"must be an object, not {type(multi).__name__}"
         )
     source = multi if multi else single
+    lower = None  # set when the fast path below applies
+    if type(source) is dict:
+        if source is not multi:
+            lower = _ascii_text(source)
+        elif type(single) is dict and single:
+            # REST APIs send both maps; when no name repeats they say the same,
+            # and the single-valued one can take the fast path.
+            lower = _ascii_text(single)
+            if lower is not None and _adds_nothing(multi, single):
+                source = single
+            else:
+                lower = None
     if not source:
         headers: Headers = []
         last: Mapping[str, str] = {}
-    elif type(source) is dict and _plain(source):
-        # What HTTP APIs and Function URLs send: lower-case ASCII names, one
-        # ASCII string each. Checked and copied at C speed, no loop per header;
-        # the map itself serves for lookups.
-        headers = list(source.items())
-        last = source
-        if "cookie" in source:
-            headers = [item for item in headers if item[0] != "cookie"]
+    elif lower is not None:
+        # ASCII names with one ASCII string each (what HTTP APIs and Function
+        # URLs send, and REST APIs mostly): checked and copied at C speed.
+        if lower:
+            headers = list(source.items())
+            last = source  # already the lookup map
+        else:
+            keys = _header_keys
+            headers = [(keys.get(name) or _key(name), value) for name, value in source.items()]
+            last = dict(headers)
+        if "cookie" in last:
             if cookies is None:
-                cookies = [source["cookie"]]
+                cookies = [value for name, value in headers if name == "cookie"]
+            headers = [item for item in headers if item[0] != "cookie"]
     else:
         headers = []
         append = headers.append
@@ -116,8 +135,7 @@ def collect_headers(
                 if cookies is None:
                     cookie_parts.extend(_values(value))
                 continue
-            # This loop runs for every header of every request: the shapes AWS
-            # sends (a string, or a list of one) skip _values() and header_text().
+            # The shapes AWS sends (a string, or a list of one) skip _values().
             if type(value) is list and len(value) == 1:
                 value = value[0]
             if type(value) is str:
@@ -134,14 +152,30 @@ def collect_headers(
     return headers, last
 
 
-def _plain(headers: dict[Any, Any]) -> bool:
-    """Whether every name is lower-case ASCII text and every value ASCII text."""
+def _ascii_text(headers: dict[Any, Any]) -> bool | None:
+    """None unless every name and value is ASCII text; else whether every name
+    is lower-case already. A join does the checking at C speed."""
     try:
         names = "".join(headers)
         values = "".join(headers.values())
     except TypeError:  # a name or value that is not a string
+        return None
+    if not (names.isascii() and values.isascii()):
+        return None
+    return names == names.lower()
+
+
+def _adds_nothing(multi: dict[Any, Any], single: dict[Any, Any]) -> bool:
+    """Whether ``multi`` holds exactly ``single``'s values, each in a list of one."""
+    if len(multi) != len(single) or multi.keys() != single.keys():
         return False
-    return names.isascii() and values.isascii() and names == names.lower()
+    values = multi.values()
+    try:
+        return sum(map(len, values)) == len(multi) and list(map(_first, values)) == list(
+            single.values()
+        )
+    except (TypeError, KeyError, IndexError):  # a value that is not a list
+        return False
 
 
 def client_address(value: Any) -> tuple[str, int] | None:
