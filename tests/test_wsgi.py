@@ -225,3 +225,32 @@ def test_wsgi_path_never_imports_asyncio() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+WARM_CASES = {
+    "plain": {"host": "h", "accept": "a"},
+    "underscore-dropped": {"host": "h", "x_forwarded_for": "1.1.1.1", "x-y": "1"},
+    "two-dropped": {"host": "h", "a_b": "1", "c_d": "2", "content-length": "5"},
+    "repeat-joined": {"Host": "h", "X-A": "1", "x-a": "2"},
+    "content-type": {"host": "h", "content-type": "text/plain"},
+}
+
+
+@pytest.mark.parametrize("headers", list(WARM_CASES.values()), ids=list(WARM_CASES))
+def test_a_warm_runner_builds_the_same_environ(headers: dict[str, str]) -> None:
+    """The second request meets cached header names (and a one-dict fast path):
+    its environ must equal the first's, repeats joined and dropped names dropped."""
+    app = WsgiRecorder()
+    handler = Adapter(app)
+    context = Context()
+    for _ in range(2):
+        handler(http_api(headers=dict(headers)), context)
+    cold, warm = (
+        {k: v for k, v in e.items() if k not in ("wsgi.input", "aws.event")} for e in app.environs
+    )
+    assert warm == cold
+    assert "HTTP_X_FORWARDED_FOR" not in warm
+    assert "HTTP_A_B" not in warm
+    assert warm["CONTENT_LENGTH"] == "0"
+    if "X-A" in headers:
+        assert warm["HTTP_X_A"] == "1,2"

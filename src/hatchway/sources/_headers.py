@@ -120,10 +120,16 @@ def collect_headers(
             keys = _header_keys
             headers = [(keys.get(name) or _key(name), value) for name, value in source.items()]
             last = dict(headers)
-        if "cookie" in last:
-            if cookies is None:
-                cookies = [value for name, value in headers if name == "cookie"]
-            headers = [item for item in headers if item[0] != "cookie"]
+        cookie = last.get("cookie")
+        if cookie is not None:
+            if len(last) == len(headers):  # no name twice: one cookie header
+                headers.remove(("cookie", cookie))
+                if cookies is None:
+                    cookies = [cookie]
+            else:
+                if cookies is None:
+                    cookies = [value for name, value in headers if name == "cookie"]
+                headers = [item for item in headers if item[0] != "cookie"]
     else:
         headers = []
         append = headers.append

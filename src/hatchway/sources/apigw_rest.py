@@ -32,13 +32,15 @@ def encode_query(single: Any, multi: Any) -> bytes:
         return b""
     parts = []
     for key, values in params.items():
-        name = _escape(str(key))
+        name = key if type(key) is str and key.isalnum() and key.isascii() else _escape(str(key))
         if values is None:
             values = [""]
-        elif not isinstance(values, list):
+        elif type(values) is not list:
             values = [values]
         for value in values:
-            parts.append(f"{name}={_escape(str(value))}")
+            if type(value) is not str or not (value.isalnum() and value.isascii()):
+                value = _escape(str(value))
+            parts.append(f"{name}={value}")
     return "&".join(parts).encode("ascii")
 
 
