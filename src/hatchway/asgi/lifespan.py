@@ -55,6 +55,12 @@ class Lifespan:
         self._to_app: asyncio.Queue[Message] | None = None
         self._from_app: asyncio.Queue[Message] | None = None
 
+    @property
+    def settled(self) -> bool:
+        """Whether startup needs nothing more in this process (it succeeded, or
+        the app has no lifespan): a plain check that spares the hot path an await."""
+        return (self.started or self.unsupported) and self._generation == self.loops.generation
+
     async def ensure_started(self) -> None:
         """Run startup unless it already succeeded in this process."""
         if self._generation != self.loops.generation:

@@ -244,7 +244,7 @@ class AsgiRunner:
     async def run_app(self, cycle: _Cycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
-        if self.lifespan is not None:
+        if self.lifespan is not None and not self.lifespan.settled:
             await self.lifespan.ensure_started()
         deadline = arm_deadline(context, self.timeout_margin)
         try:
