@@ -209,7 +209,9 @@ class AsgiRunner:
         self.raise_late_errors = raise_late_errors
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
-        return self.loops.run(self.handle(request, event, context))
+        cycle = _Cycle(request.body)
+        self.loops.run(self.run_app(cycle, request, event, context))
+        return cycle.response()
 
     def scope(self, request: Request, event: Any, context: Any) -> Scope:
         lifespan = self.lifespan
@@ -235,11 +237,6 @@ class AsgiRunner:
             "aws.event": event,
             "aws.context": context,
         }
-
-    async def handle(self, request: Request, event: Any, context: Any) -> Response:
-        cycle = _Cycle(request.body)
-        await self.run_app(cycle, request, event, context)
-        return cycle.response()
 
     async def run_app(self, cycle: _Cycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
