@@ -12,6 +12,7 @@ from ..http import Headers
 __all__ = [
     "client_address",
     "collect_headers",
+    "fold_headers",
     "forwarded_client",
     "group_response_headers",
     "header_text",
@@ -262,17 +263,31 @@ def server_and_scheme(
     return (host, port), scheme
 
 
-def group_response_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Response headers grouped case-insensitively, in order; each key keeps the
-    letter case it first appeared with."""
-    grouped: dict[str, list[str]] = {}
-    keys: dict[str, str] = {}
+def fold_headers(
+    headers: Iterable[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]], dict[str, str]]:
+    """Headers grouped case-insensitively under the letter case first seen, in
+    one pass: ``(first, repeated, spelling)``. ``first`` has every name's first
+    value; ``repeated`` every value of the names given more than once (most
+    responses have none); ``spelling`` maps lower-case names to that case."""
+    first: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
     for name, value in headers:
         lower = name.lower()
-        key = keys.get(lower)
+        key = spelling.get(lower)
         if key is None:
-            keys[lower] = name
-            grouped[name] = [value]
+            spelling[lower] = name
+            first[name] = value
+        elif key in repeated:
+            repeated[key].append(value)
         else:
-            grouped[key].append(value)
-    return grouped
+            repeated[key] = [first[key], value]
+    return first, repeated, spelling
+
+
+def group_response_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Headers grouped case-insensitively, in order; each key keeps the letter
+    case it first appeared with."""
+    first, repeated, _ = fold_headers(headers)
+    return {name: repeated.get(name) or [value] for name, value in first.items()}

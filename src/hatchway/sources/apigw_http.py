@@ -23,6 +23,7 @@ from ._fields import mapping, require_method, require_path
 from ._headers import (
     client_address,
     collect_headers,
+    fold_headers,
     latin1,
     server_and_scheme,
 )
@@ -155,20 +156,14 @@ class FunctionUrl(ApiGatewayHttp):
 def _joined_and_cookies(headers: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
     """Payload 2.0 response headers: repeats joined with ``", "`` under the
     letter case first seen, and every Set-Cookie apart (``cookies``)."""
-    joined: dict[str, str] = {}
+    joined, repeated, spelling = fold_headers(headers)
     cookies: list[str] = []
-    first_case: dict[str, str] = {}
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "set-cookie":
-            cookies.append(value)
-            continue
-        key = first_case.get(lower)
-        if key is None:
-            first_case[lower] = name
-            joined[name] = value
-        else:
-            joined[key] = f"{joined[key]}, {value}"
+    cookie_name = spelling.get("set-cookie")
+    if cookie_name is not None:
+        cookies = repeated.pop(cookie_name, [joined[cookie_name]])
+        del joined[cookie_name]
+    for name, values in repeated.items():
+        joined[name] = ", ".join(values)
     return joined, cookies
 
 

@@ -18,7 +18,13 @@ from typing import Any
 from ..http import Request, Response
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
-from ._headers import client_address, collect_headers, group_response_headers, server_and_scheme
+from ._headers import (
+    client_address,
+    collect_headers,
+    fold_headers,
+    group_response_headers,
+    server_and_scheme,
+)
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
@@ -71,20 +77,10 @@ def single_and_multi(
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Response headers grouped case-insensitively under the letter case first
     seen: names given once in the first map, repeated ones in the second."""
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    first_case: dict[str, str] = {}
-    for name, value in headers:
-        lower = name.lower()
-        key = first_case.get(lower)
-        if key is None:
-            first_case[lower] = name
-            single[name] = value
-        elif key in multi:
-            multi[key].append(value)
-        else:
-            multi[key] = [single.pop(key), value]
-    return single, multi
+    first, repeated, _ = fold_headers(headers)
+    if repeated:
+        first = {name: value for name, value in first.items() if name not in repeated}
+    return first, repeated
 
 
 class ApiGatewayRest:
