@@ -49,7 +49,6 @@ class Request:
 
     def __init__(
         self,
-        *,
         method: str,
         path: str,
         raw_path: bytes,
