@@ -46,7 +46,8 @@ def fits(result: dict[str, Any], headers: list[tuple[str, str]], limit: int) -> 
     body = result.get("body")
     body_chars = len(body) if isinstance(body, str) else 0
     header_chars = sum(map(len, chain.from_iterable(headers)))
-    if _is_base64(result):
+    # isBase64Encoded for API Gateway, ALB, Lattice; bodyEncoding for Lambda@Edge.
+    if result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64":
         bound = body_chars + (header_chars * _WORST_EXPANSION) + _FRAME
     else:
         bound = (body_chars + header_chars) * _WORST_EXPANSION + _FRAME
@@ -54,8 +55,3 @@ def fits(result: dict[str, Any], headers: list[tuple[str, str]], limit: int) -> 
         return True, 0
     size = serialized_size(result)
     return size <= limit, size
-
-
-def _is_base64(result: dict[str, Any]) -> bool:
-    # isBase64Encoded for API Gateway, ALB, Lattice; bodyEncoding for Lambda@Edge.
-    return result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64"

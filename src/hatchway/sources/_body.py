@@ -101,6 +101,18 @@ class BodyCodec:
                 content_encoding = value
         return self.encode(body, content_type, content_encoding)
 
+    def encode_folded(
+        self, body: bytes, first: dict[str, str], spelling: dict[str, str]
+    ) -> tuple[str, bool]:
+        """``encode_for`` given the response headers already folded
+        (``first`` values and ``spelling``, from ``fold_headers``)."""
+        if not body:
+            return "", False
+        name = spelling.get("content-type")
+        content_type = first[name] if name is not None else None
+        name = spelling.get("content-encoding")
+        return self.encode(body, content_type, first[name] if name is not None else None)
+
     def encode(
         self, body: bytes, content_type: str | None, content_encoding: str | None
     ) -> tuple[str, bool]:

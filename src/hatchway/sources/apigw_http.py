@@ -119,8 +119,10 @@ class ApiGatewayHttp:
         )
 
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
-        headers, cookies = _joined_and_cookies(response.headers)
-        body, is_base64 = options.body.encode_for(response)
+        first, repeated, spelling = fold_headers(response.headers)
+        # The body first: joining below rewrites the first values it reads.
+        body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+        headers, cookies = _joined_and_cookies(first, repeated, spelling)
         result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             result["cookies"] = cookies
@@ -148,17 +150,19 @@ class FunctionUrl(ApiGatewayHttp):
     ) -> dict[str, Any]:
         """The head of a streamed response (``InvokeMode: RESPONSE_STREAM``):
         ``statusCode``, ``headers`` with repeats joined, every Set-Cookie in ``cookies``."""
-        joined, cookies = _joined_and_cookies(headers)
+        joined, cookies = _joined_and_cookies(*fold_headers(headers))
         prelude: dict[str, Any] = {"statusCode": status, "headers": joined}
         if cookies:
             prelude["cookies"] = cookies
         return prelude
 
 
-def _joined_and_cookies(headers: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
-    """Payload 2.0 response headers: repeats joined with ``", "`` under the
-    letter case first seen, and every Set-Cookie apart (``cookies``)."""
-    joined, repeated, spelling = fold_headers(headers)
+def _joined_and_cookies(
+    joined: dict[str, str], repeated: dict[str, list[str]], spelling: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Payload 2.0 response headers from ``fold_headers``: repeats joined with
+    ``", "`` under the letter case first seen, and every Set-Cookie apart
+    (``cookies``). ``joined`` (the first values) is rewritten in place."""
     cookies: list[str] = []
     cookie_name = spelling.get("set-cookie")
     if cookie_name is not None:

@@ -62,8 +62,9 @@ def _escape(text: str) -> str:
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
     """The payload 1.0 response: single values in ``headers``, repeats in ``multiValueHeaders``."""
-    headers, multi = single_and_multi(response.headers)
-    body, is_base64 = options.body.encode_for(response)
+    first, repeated, spelling = fold_headers(response.headers)
+    body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+    headers, multi = _split(first, repeated)
     result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
     if multi:
         result["multiValueHeaders"] = multi
@@ -78,6 +79,12 @@ def single_and_multi(
     """Response headers grouped case-insensitively under the letter case first
     seen: names given once in the first map, repeated ones in the second."""
     first, repeated, _ = fold_headers(headers)
+    return _split(first, repeated)
+
+
+def _split(
+    first: dict[str, str], repeated: dict[str, list[str]]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     if repeated:
         first = {name: value for name, value in first.items() if name not in repeated}
     return first, repeated
