@@ -136,7 +136,7 @@ def test_an_immediate_coroutine_takes_one_pass(
     # Python 3.12+ runs the first step when the task is created: no pass at all.
     assert passes == [0 if loop_module._EAGER_START else 1]
     assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
-    assert passes[0] >= 3
+    assert passes[0] >= 2  # at least: wait for the timer, then finish
 
 
 def test_a_coroutine_that_waits_on_a_socket_falls_back(loop: asyncio.AbstractEventLoop) -> None:
@@ -203,7 +203,10 @@ def test_keyboard_interrupt_without_run_forever(
         assert run_to_completion(loop, immediate()) == "done"
         assert run_to_completion(loop, sleeping()) == "slept"
         gc.collect()
-    assert "never retrieved" not in caplog.text
+    if not loop_module._EAGER_START:
+        # With an eager first step the interrupt leaves the task's constructor,
+        # so the task is out of reach and asyncio may log it (see run_to_completion).
+        assert "never retrieved" not in caplog.text
 
 
 def test_an_interrupted_fallback_does_not_stop_a_later_call(
@@ -289,21 +292,21 @@ def test_debug_mode_uses_run_forever(loop: asyncio.AbstractEventLoop) -> None:
 
 
 @needs_driver
-def test_due_timers_and_ready_io_run_in_the_pass(loop: asyncio.AbstractEventLoop) -> None:
-    # Each pass polls the selector and fires due timers, as run_forever()'s does:
-    # a peer's close reaches its transport even when every call is quick.
+def test_due_timers_and_ready_io_run_in_the_passes(loop: asyncio.AbstractEventLoop) -> None:
+    # Each pass polls the selector and fires due timers, as run_forever()'s
+    # does. Before 3.12 a call that never waits takes one pass, after its first
+    # step; from 3.12 it takes none, and the next call that waits catches up.
     calls = count_run_forever(loop)
     fired: list[str] = []
     loop.call_later(0, fired.append, "timer")
-    assert run_to_completion(loop, immediate()) == "done"
-    assert fired == ["timer"]
-
     left, right = socket.socketpair()
     try:
         loop.add_reader(left.fileno(), lambda: fired.append("read"))
         right.send(b"x")
         assert run_to_completion(loop, immediate()) == "done"
-        assert fired == ["timer", "read"]
+        assert sorted(fired) == ([] if loop_module._EAGER_START else ["read", "timer"])
+        assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
+        assert sorted(set(fired)) == ["read", "timer"]
         loop.remove_reader(left.fileno())
     finally:
         left.close()

@@ -89,6 +89,12 @@ def run_to_completion(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any,
     us here; CPython 3.12, ~11 us through ``run_until_complete``, ~1.3 us with
     the eager first step. Loops without that pass (uvloop, another make) and
     debug mode keep ``run_forever()``.
+
+    Without a pass, timers that came due and I/O that arrived meanwhile wait
+    for the next call that does wait (as tasks the app spawned always have).
+    A KeyboardInterrupt or SystemExit raised by an eager first step leaves the
+    task's constructor, so the task is out of reach: the interrupt propagates
+    as always, and asyncio may log the task's exception as never retrieved.
     """
     if not _drivable(loop):
         return _run_forever_until_done(loop, coro)
