@@ -96,21 +96,20 @@ def run_to_completion(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any,
     task's constructor, so the task is out of reach: the interrupt propagates
     as always, and asyncio may log the task's exception as never retrieved.
     """
-    if not _drivable(loop):
+    hooks = _driver_hooks(loop)
+    if hooks is None:
         return _run_forever_until_done(loop, coro)
-    if loop.is_closed():
-        raise RuntimeError("Event loop is closed")
-    if loop.is_running() or _get_running_loop() is not None:
-        raise RuntimeError("This event loop is already running")
     state: Any = loop
+    if state._closed:
+        raise RuntimeError("Event loop is closed")
+    if state._thread_id is not None or _get_running_loop() is not None:
+        raise RuntimeError("This event loop is already running")
     task: asyncio.Task[T] | None = None
     old_hooks = sys.get_asyncgen_hooks()
     try:
         # What run_forever() sets while it runs, and restores after.
         state._thread_id = threading.get_ident()
-        sys.set_asyncgen_hooks(
-            firstiter=state._asyncgen_firstiter_hook, finalizer=state._asyncgen_finalizer_hook
-        )
+        sys.set_asyncgen_hooks(*hooks)
         _set_running_loop(loop)
         if _EAGER_START:
             # The task's first step runs here, as in the first pass it would
@@ -143,6 +142,11 @@ _EAGER_START = sys.version_info >= (3, 12)
 #: Per loop class: whether it has the pass run_to_completion drives.
 _drivable_classes: dict[type[Any], bool] = {}
 
+Hooks = tuple[Any, Any]
+#: The last loop driven and its asyncgen hooks (firstiter, finalizer): bound
+#: methods made once, not on every invocation.
+_hooks_cache: tuple[asyncio.AbstractEventLoop | None, Hooks] = (None, (None, None))
+
 
 def _drivable(loop: asyncio.AbstractEventLoop) -> bool:
     kind = type(loop)
@@ -154,10 +158,25 @@ def _drivable(loop: asyncio.AbstractEventLoop) -> bool:
             and callable(getattr(loop, "_asyncgen_firstiter_hook", None))
             and callable(getattr(loop, "_asyncgen_finalizer_hook", None))
             and hasattr(loop, "_thread_id")
+            and isinstance(getattr(loop, "_closed", None), bool)
             and isinstance(getattr(loop, "_stopping", None), bool)
         )
     # Debug mode: run_forever() also tracks coroutine origins and slow callbacks.
     return known and not loop.get_debug()
+
+
+def _driver_hooks(loop: asyncio.AbstractEventLoop) -> Hooks | None:
+    """The asyncgen hooks run_forever() would install for ``loop``, or None
+    when run_to_completion cannot drive it (see :func:`_drivable`)."""
+    global _hooks_cache
+    if not _drivable(loop):
+        return None
+    cached_loop, hooks = _hooks_cache
+    if cached_loop is not loop:
+        state: Any = loop
+        hooks = (state._asyncgen_firstiter_hook, state._asyncgen_finalizer_hook)
+        _hooks_cache = (loop, hooks)
+    return hooks
 
 
 def _run_forever_until_done(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
