@@ -13,7 +13,20 @@ from hypothesis import strategies as st
 from hatchway.sources._headers import collect_headers
 
 NAMES = st.sampled_from(
-    ["host", "Host", "accept", "Accept", "cookie", "Cookie", "x-a", "X-A", "x_b", "é-x"]
+    [
+        "host",
+        "Host",
+        "accept",
+        "Accept",
+        "cookie",
+        "Cookie",
+        "x-a",
+        "X-A",
+        "x_b",
+        "é-x",
+        "A\nb",
+        "b",
+    ]
 )
 TEXT = st.one_of(
     st.sampled_from(["", "a", "text/html", "a=1; b=2", "caf\u00e9", "\u20ac", " x "]),
@@ -62,3 +75,13 @@ def test_the_shortcuts_keep_what_aws_sends() -> None:
     headers, last = collect_headers(http_api, None, ["a=1", "b=2"])
     assert headers == [("host", "h"), ("cookie", "a=1; b=2")]
     assert last["host"] == "h"
+
+
+def test_names_holding_the_separator_never_pass_for_others() -> None:
+    # Known name sets are remembered by their "\n"-joined text; these two
+    # join to the same text and count but are different names.
+    first = {"X-A": "1", "B": "2", "C": "3"}
+    assert collect_headers(first)[0] == [("x-a", "1"), ("b", "2"), ("c", "3")]
+    assert collect_headers({"X-A\nB": "1", "C": "2"})[0] == [("x-a\nb", "1"), ("c", "2")]
+    assert collect_headers({"X-A": "1", "B\nC": "2"})[0] == [("x-a", "1"), ("b\nc", "2")]
+    assert collect_headers(first)[0] == [("x-a", "1"), ("b", "2"), ("c", "3")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
 from typing import Any
 
 from ..errors import InvalidEvent
@@ -56,8 +55,6 @@ def _values(value: Any) -> Iterable[str]:
     return (str(value),)
 
 
-_first = itemgetter(0)
-
 #: Header names as events spell them -> lower-case latin-1 text.
 _header_keys: dict[str, str] = {}
 
@@ -99,31 +96,45 @@ def collect_headers(
     # The fast path: ASCII names with one ASCII string each, what HTTP APIs
     # and Function URLs send, and REST APIs and ALBs (in lists of one) unless
     # a name repeats. Checked and copied at C speed, no Python loop per header.
-    values = None
+    values: Iterable[Any] | None = None
     if type(source) is dict:
-        values = _first_values(source) if source is multi else list(source.values())
+        if source is single:
+            values = source.values()
+        else:
+            lists = source.values()
+            try:
+                if sum(map(len, lists)) == len(source):  # a list of one each
+                    values = [items[0] for items in lists]
+            except (TypeError, KeyError, IndexError):  # a value that is not a list
+                pass
     if not source:
         headers: Headers = []
         last: Mapping[str, str] = {}
-    elif values is not None and (lower := _ascii_text(source, values)) is not None:
+    elif (
+        values is not None and (known := _ascii_names(source)) is not None and _ascii_values(values)
+    ):
+        names, lower = known
         if lower and source is single:
             headers = list(source.items())
             last = source  # already the lookup map
-        else:
-            keys = _header_keys
-            names = list(source) if lower else [keys.get(n) or _key(n) for n in source]
-            headers = list(zip(names, values, strict=True))
-            last = dict(headers)
-        cookie = last.get("cookie")
-        if cookie is not None:
-            if len(last) == len(headers):  # no name twice: one cookie header
+            cookie = last.get("cookie")
+            if cookie is not None:  # one cookie header: it goes last, merged
                 headers.remove(("cookie", cookie))
                 if cookies is None:
                     cookies = [cookie]
-            else:
-                if cookies is None:
-                    cookies = [value for name, value in headers if name == "cookie"]
-                headers = [item for item in headers if item[0] != "cookie"]
+        else:
+            last = dict(zip(names, values, strict=True))
+            if len(last) == len(names):  # no name twice
+                cookie = last.pop("cookie", None)
+                headers = list(last.items())
+                if cookie is not None and cookies is None:
+                    cookies = [cookie]
+            else:  # "Host" and "host" in one map
+                headers = list(zip(names, values, strict=True))
+                if "cookie" in last:
+                    if cookies is None:
+                        cookies = [value for name, value in headers if name == "cookie"]
+                    headers = [item for item in headers if item[0] != "cookie"]
     else:
         headers = []
         append = headers.append
@@ -152,28 +163,41 @@ def collect_headers(
     return headers, last
 
 
-def _ascii_text(headers: Mapping[str, Any], values: list[Any]) -> bool | None:
-    """None unless every name and value is ASCII text; else whether every name
-    is lower-case already. A join does the checking at C speed."""
-    try:
-        names = "".join(headers)
-        joined = "".join(values)
-    except TypeError:  # a name or value that is not a string
-        return None
-    if not (names.isascii() and joined.isascii()):
-        return None
-    return names == names.lower()
+#: Header name sets seen before ("\n"-joined) -> (their lower-case names,
+#: whether they were all lower-case already). Requests from one kind of client
+#: send the same names in the same order, so the names are checked once.
+_name_sets: dict[str, tuple[tuple[str, ...], bool]] = {}
 
 
-def _first_values(multi: dict[Any, Any]) -> list[Any] | None:
-    """Each name's only value when every value is a list of one, else None."""
-    lists = multi.values()
+def _ascii_names(headers: Mapping[str, Any]) -> tuple[tuple[str, ...], bool] | None:
+    """The lower-case names when every name is ASCII text, and whether they
+    were lower-case already; None otherwise."""
     try:
-        if sum(map(len, lists)) == len(multi):
-            return list(map(_first, lists))
-    except (TypeError, KeyError, IndexError):  # a value that is not a list
-        pass
-    return None
+        joined = "\n".join(headers)
+    except TypeError:  # a name that is not a string
+        return None
+    known = _name_sets.get(joined)
+    # Same text and count: the same names (a name holding "\n" would make
+    # the count fall short of the separators, and is never stored).
+    if known is not None and len(known[0]) == len(headers):
+        return known
+    if not joined.isascii():
+        return None
+    lower = joined.lower()  # for ASCII, all that _key() does
+    known = (tuple(map(str.lower, headers)), lower == joined)
+    if (
+        len(known[0]) == joined.count("\n") + 1 and len(_name_sets) < 256
+    ):  # bounded: clients pick names
+        _name_sets[joined] = known
+    return known
+
+
+def _ascii_values(values: Iterable[Any]) -> bool:
+    """Whether every value is ASCII text; a join does the checking at C speed."""
+    try:
+        return "".join(values).isascii()
+    except TypeError:  # a value that is not a string
+        return False
 
 
 def client_address(value: Any) -> tuple[str, int] | None:
