@@ -181,6 +181,19 @@ def test_a_value_accepted_before_is_still_refused_as_a_name() -> None:
     assert bad(http_api(), Context())["statusCode"] == 500
 
 
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_bytes_like_header_fields_count_as_their_bytes(kind: Any) -> None:
+    # The same every time, whether or not equal bytes were seen before.
+    fresh = b"x-fresh-" + kind.__name__.encode()
+    for name in (fresh, b"content-type"):
+        headers = [(kind(name), kind(b"text/plain"))]
+        result = Adapter(app_sending(*respond(headers=headers)), lifespan="off")(
+            http_api(), Context()
+        )
+        assert result["statusCode"] == 200
+        assert result["headers"][name.decode()] == "text/plain"
+
+
 def test_errors_raise_propagates_protocol_errors() -> None:
     with pytest.raises(ProtocolError, match="never started"):
         Adapter(app_sending(), lifespan="off", errors="raise")(http_api(), Context())

@@ -110,16 +110,26 @@ def _check_status(status: Any) -> int:
 _checked_names: dict[bytes, str] = {}
 _checked_values: dict[bytes, str] = {}
 _CHECKED_MAX = 512
+_BYTES_LIKE = (bytes, bytearray, memoryview)
 _CHECKED_FIELD_MAX = 128
 
 
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
-    checked = []
     names, values = _checked_names, _checked_values
+    try:
+        # Every name and value checked before: the usual response.
+        return [(names[name], values[value]) for name, value in headers]
+    except (KeyError, TypeError, ValueError):
+        pass
+    checked = []
     try:
         for name, value in headers:
             if type(name) is not bytes or type(value) is not bytes:
-                raise ProtocolError(f"response header {name!r}: names and values must be bytes")
+                # Bytes-like fields count as their bytes, as ASGI servers take
+                # them (and as the lookup above already does for memoryview).
+                if not (isinstance(name, _BYTES_LIKE) and isinstance(value, _BYTES_LIKE)):
+                    raise ProtocolError(f"response header {name!r}: names and values must be bytes")
+                name, value = bytes(name), bytes(value)
             text_name = names.get(name)
             if text_name is None:
                 if not name or _BAD_NAME(name):
