@@ -101,30 +101,56 @@ def _check_status(status: Any) -> int:
     return code
 
 
+#: Response header pairs already checked -> the pair passed on. Apps send the
+#: same few again and again; bounded, and only short ones (what is unique per
+#: response, a session cookie, takes the checks every time).
+_checked_pairs: dict[tuple[str, str], tuple[str, str]] = {}
+_CHECKED_MAX = 512
+_CHECKED_FIELD_MAX = 128
+
+
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
     if not isinstance(headers, list):
         raise ProtocolError(f"response headers must be a list, not {type(headers).__name__}")
+    known = _checked_pairs
+    try:
+        return [known[item] for item in headers]  # every pair checked before
+    except (KeyError, TypeError):  # a new pair, or one that is not a tuple
+        pass
     checked = []
     for item in headers:
         if not isinstance(item, tuple) or len(item) != 2:
             raise ProtocolError(f"response header {item!r} is not a (name, value) tuple")
-        name, value = item
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise ProtocolError(f"response header {item!r} must be a pair of str")
-        # isprintable() rules out CR, LF and NUL at C speed for the usual
-        # header; only what it rejects (a tab, say) needs the exact check.
-        if (
-            not name
-            or ":" in name
-            or " " in name
-            or not (name.isprintable() or not _BAD_NAME(name))
-            or not (value.isprintable() or not _FORBIDDEN(value))
-        ):
-            raise ProtocolError(f"response header {name!r} has a forbidden character")
-        # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);
-        # Django's WSGI handler sends Set-Cookie values with a leading space.
-        checked.append((name, value.strip(" \t")))
+        pair = known.get(item)
+        if pair is None:
+            pair = _check_pair(item)
+            if (
+                len(item[0]) <= _CHECKED_FIELD_MAX
+                and len(item[1]) <= _CHECKED_FIELD_MAX
+                and len(known) < _CHECKED_MAX
+            ):
+                known[item] = pair
+        checked.append(pair)
     return checked
+
+
+def _check_pair(item: tuple[Any, Any]) -> tuple[str, str]:
+    name, value = item
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise ProtocolError(f"response header {item!r} must be a pair of str")
+    # isprintable() rules out CR, LF and NUL at C speed for the usual
+    # header; only what it rejects (a tab, say) needs the exact check.
+    if (
+        not name
+        or ":" in name
+        or " " in name
+        or not (name.isprintable() or not _BAD_NAME(name))
+        or not (value.isprintable() or not _FORBIDDEN(value))
+    ):
+        raise ProtocolError(f"response header {name!r} has a forbidden character")
+    # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);
+    # Django's WSGI handler sends Set-Cookie values with a leading space.
+    return (name, value.strip(" \t"))
 
 
 class WsgiRunner:
