@@ -195,7 +195,10 @@ class Adapter:
             logger.warning("400 Bad Request (request id %s): %s", _request_id(context), exc)
             return source.render(_plain(400, "Bad Request"), event, options)
         started = time.perf_counter() if self.access_log else 0.0
-        response = self._run(request, event, context)
+        try:  # what _run() does, without its call on every request
+            response = self.runner(request, event, context)
+        except Exception as exc:
+            response = self.error_response(exc, request, context)
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]

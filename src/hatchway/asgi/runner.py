@@ -25,7 +25,7 @@ ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 #: spec_version 2.4: send() never fails for a gone client, so Starlette need not
 #: run a task listening for disconnects.
-_ASGI = {"version": "3.0", "spec_version": "2.4"}
+_SPEC_VERSION = "2.4"
 _DISCONNECT: Message = {"type": "http.disconnect"}
 # One regex search per field: far cheaper than a generator per forbidden byte.
 _BAD_NAME = re.compile(rb"[\r\n\0: ]").search
@@ -232,7 +232,7 @@ class AsgiRunner:
             headers.append((b"content-length", str(len(request.body)).encode("ascii")))
         return {
             "type": "http",
-            "asgi": _ASGI.copy(),
+            "asgi": {"version": "3.0", "spec_version": _SPEC_VERSION},
             "http_version": "1.1",
             "method": request.method,
             "scheme": request.scheme,
