@@ -282,13 +282,21 @@ def test_an_async_generator_is_registered_with_the_loop(
     assert finalized == ["finally"]
 
 
-def test_debug_mode_uses_run_forever(loop: asyncio.AbstractEventLoop) -> None:
+@pytest.mark.parametrize("driven_before", [False, True])
+def test_debug_mode_uses_run_forever(loop: asyncio.AbstractEventLoop, driven_before: bool) -> None:
+    # Also when debug mode is turned on after the loop was driven (its hooks
+    # are remembered then).
+    if driven_before:
+        assert run_to_completion(loop, immediate()) == "done"
     loop.set_debug(True)
     calls = count_run_forever(loop)
     assert run_to_completion(loop, immediate()) == "done"
     assert run_to_completion(loop, sleeping()) == "slept"
     assert_idle(loop)
     assert calls == [2]
+    loop.set_debug(False)
+    assert run_to_completion(loop, immediate()) == "done"
+    assert calls == [2] if loop_module._drivable(loop) else [3]
 
 
 @needs_driver

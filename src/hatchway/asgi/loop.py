@@ -160,6 +160,7 @@ def _drivable(loop: asyncio.AbstractEventLoop) -> bool:
             and hasattr(loop, "_thread_id")
             and isinstance(getattr(loop, "_closed", None), bool)
             and isinstance(getattr(loop, "_stopping", None), bool)
+            and isinstance(getattr(loop, "_debug", None), bool)
         )
     # Debug mode: run_forever() also tracks coroutine origins and slow callbacks.
     return known and not loop.get_debug()
@@ -169,13 +170,15 @@ def _driver_hooks(loop: asyncio.AbstractEventLoop) -> Hooks | None:
     """The asyncgen hooks run_forever() would install for ``loop``, or None
     when run_to_completion cannot drive it (see :func:`_drivable`)."""
     global _hooks_cache
-    if not _drivable(loop):
-        return None
     cached_loop, hooks = _hooks_cache
     if cached_loop is not loop:
+        if not _drivable(loop):
+            return None
         state: Any = loop
         hooks = (state._asyncgen_firstiter_hook, state._asyncgen_finalizer_hook)
         _hooks_cache = (loop, hooks)
+    elif loop._debug:  # type: ignore[attr-defined]  # a drivable loop: checked above
+        return None
     return hooks
 
 
