@@ -15,6 +15,8 @@ import contextlib
 import os
 import threading
 import time
+from asyncio import current_task
+from time import monotonic
 from typing import Any
 
 __all__ = ["POLL", "Deadline", "arm"]
@@ -70,7 +72,7 @@ class _Watchdog:
         while True:
             time.sleep(POLL)
             deadline = self.current
-            if deadline is not None and time.monotonic() >= deadline.when:
+            if deadline is not None and monotonic() >= deadline.when:
                 self.current = None
                 # A closed loop has nothing left to cancel.
                 with contextlib.suppress(RuntimeError):
@@ -94,9 +96,9 @@ def arm(context: Any, margin: float | None) -> Deadline | None:
         millis = remaining()
     except Exception:  # a context object of some test double: no deadline
         return None
-    task = asyncio.current_task()
+    task = current_task()
     if not isinstance(millis, (int, float)) or task is None:
         return None
-    deadline = Deadline(time.monotonic() + millis / 1000 - margin, task)
+    deadline = Deadline(monotonic() + millis / 1000 - margin, task)
     _watchdog.watch(deadline)
     return deadline

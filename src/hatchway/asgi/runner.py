@@ -73,7 +73,10 @@ class _Cycle:
                     self._waiter.set_result(None)
         elif kind == "http.response.start" and not self.status:
             self.headers = _check_headers(message.get("headers", ()))
-            self.status = _check_status(message.get("status"))
+            status = message.get("status")
+            if type(status) is not int or not 100 <= status <= 599:
+                status = _check_status(status)  # an int subclass passes; the rest raise
+            self.status = status
         else:
             state = (
                 "after the response completed"

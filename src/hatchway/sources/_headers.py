@@ -20,6 +20,8 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+#: What X-Forwarded-Port nearly always says, read without parsing.
+_DEFAULT_PORT_TEXT = {"443": 443, "80": 80}
 #: Used only when neither a Host header nor a domain name says who we are.
 PLACEHOLDER_HOST = "localhost"
 
@@ -281,7 +283,7 @@ def server_and_scheme(
     if port is None:
         forwarded_port = last.get("x-forwarded-port")
         if forwarded_port is not None:
-            port = _port(forwarded_port.strip())
+            port = _DEFAULT_PORT_TEXT.get(forwarded_port) or _port(forwarded_port.strip())
     if port is None:
         port = _DEFAULT_PORTS[scheme]
     return (host, port), scheme
