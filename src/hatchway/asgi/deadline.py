@@ -55,18 +55,16 @@ class Deadline:
 class _Watchdog:
     def __init__(self) -> None:
         self.current: Deadline | None = None
-        self._thread: threading.Thread | None = None
+        self.thread: threading.Thread | None = None
 
-    def watch(self, deadline: Deadline) -> None:
-        self.current = deadline
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="hatchway-deadline", daemon=True)
-            self._thread.start()
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="hatchway-deadline", daemon=True)
+        self.thread.start()
 
     def after_fork(self) -> None:
         # Threads do not survive fork: the child starts its own when first needed.
         self.current = None
-        self._thread = None
+        self.thread = None
 
     def _run(self) -> None:
         while True:
@@ -99,6 +97,7 @@ def arm(context: Any, margin: float | None) -> Deadline | None:
     task = current_task()
     if not isinstance(millis, (int, float)) or task is None:
         return None
-    deadline = Deadline(monotonic() + millis / 1000 - margin, task)
-    _watchdog.watch(deadline)
+    deadline = _watchdog.current = Deadline(monotonic() + millis / 1000 - margin, task)
+    if _watchdog.thread is None:
+        _watchdog.start()
     return deadline

@@ -62,7 +62,9 @@ class LoopRunner:
             self._lock.release()
 
     def _run_locked(self, coro: Coroutine[Any, Any, T]) -> T:
-        loop = self.loop
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self.loop
         if asyncio._get_running_loop() is None:  # no exception raised on the usual path
             return run_to_completion(loop, coro)
         return _run_in_thread(loop, coro)

@@ -122,7 +122,7 @@ class BodyCodec:
         if (
             content_type is not None
             and (content_encoding is None or content_encoding.strip().lower() in ("", "identity"))
-            and self.is_text_type(content_type)
+            and (self._cache.get(content_type) or self.is_text_type(content_type))
         ):
             try:
                 return body.decode("utf-8"), False

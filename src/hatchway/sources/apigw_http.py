@@ -110,7 +110,7 @@ class ApiGatewayHttp:
             path,
             raw_path,
             root_path,
-            latin1(query) if type(query) is str else b"",
+            (query.encode() if query.isascii() else latin1(query)) if type(query) is str else b"",
             headers,
             decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
             client_address(http.get("sourceIp")),
