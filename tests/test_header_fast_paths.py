@@ -1,7 +1,6 @@
 """collect_headers takes shortcuts for the header maps AWS sends (plain dicts of
-ASCII strings; REST's two maps saying the same), and encode_query for queries
-of plain words. Each shortcut must give exactly what the general loop gives,
-which a read-only mapping always takes."""
+ASCII strings; REST's two maps saying the same). Each shortcut must give
+exactly what the general loop gives, which a read-only mapping always takes."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hatchway.sources._headers import collect_headers
-from hatchway.sources.apigw_rest import encode_query
 
 NAMES = st.sampled_from(
     [
@@ -87,20 +85,3 @@ def test_names_holding_the_separator_never_pass_for_others() -> None:
     assert collect_headers({"X-A\nB": "1", "C": "2"})[0] == [("x-a\nb", "1"), ("c", "2")]
     assert collect_headers({"X-A": "1", "B\nC": "2"})[0] == [("x-a", "1"), ("b\nc", "2")]
     assert collect_headers(first)[0] == [("x-a", "1"), ("b", "2"), ("c", "3")]
-
-
-QUERY_TEXT = st.one_of(
-    st.sampled_from(["", "a", "x1", "²", "a b", "a=b", "a&b", "é"]), st.text(max_size=4)
-)
-QUERY_MAPS = st.dictionaries(QUERY_TEXT, st.one_of(QUERY_TEXT, st.none()), max_size=5)
-
-
-@given(QUERY_MAPS, st.booleans())
-def test_query_shortcut_matches_the_general_loop(single: dict[str, Any], repeat: bool) -> None:
-    # encode_query's plain-words shortcut against the loop a read-only mapping takes.
-    multi = {key: [value] for key, value in single.items()}
-    if repeat and multi:
-        multi[next(iter(multi))].append("again")
-    for args in ((single, None), (single, multi), (None, multi)):
-        wrapped = [MappingProxyType(m) if m is not None else None for m in args]
-        assert encode_query(*args) == encode_query(*wrapped)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InvalidEvent
 
-__all__ = ["mapping", "only_values", "require_method", "require_path"]
+__all__ = ["mapping", "require_method", "require_path"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -38,16 +38,3 @@ def require_path(value: Any, source: str, field: str) -> str:
     if not value.isprintable():
         raise InvalidEvent(source, field, "contains control characters")
     return value
-
-
-def only_values(multi: dict[Any, Any]) -> list[Any] | None:
-    """Each key's only value when every value of a multi-value map (REST's
-    ``multiValueHeaders`` and ``multiValueQueryStringParameters``) is a list of
-    one, as it is unless a name repeats; else None."""
-    lists = multi.values()
-    try:
-        if sum(map(len, lists)) == len(multi):
-            return [items[0] for items in lists]
-    except (TypeError, KeyError, IndexError):  # a value that is not a list
-        pass
-    return None

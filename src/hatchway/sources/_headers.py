@@ -7,7 +7,6 @@ from typing import Any
 
 from ..errors import InvalidEvent
 from ..http import Headers
-from ._fields import only_values
 
 __all__ = [
     "client_address",
@@ -101,7 +100,15 @@ def collect_headers(
     # a name repeats. Checked and copied at C speed, no Python loop per header.
     values: Iterable[Any] | None = None
     if type(source) is dict:
-        values = source.values() if source is single else only_values(source)
+        if source is single:
+            values = source.values()
+        else:
+            lists = source.values()
+            try:
+                if sum(map(len, lists)) == len(source):  # a list of one each
+                    values = [items[0] for items in lists]
+            except (TypeError, KeyError, IndexError):  # a value that is not a list
+                pass
     if not source:
         headers: Headers = []
         last: Mapping[str, str] = {}
@@ -154,8 +161,7 @@ def collect_headers(
     if cookies:
         parts = [c for c in cookies if isinstance(c, str)]
         if parts:
-            joined = "; ".join(parts)
-            headers.append(("cookie", joined if joined.isascii() else header_text(joined)))
+            headers.append(("cookie", header_text("; ".join(parts))))
     return headers, last
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..http import Request, Response
 from ._body import decode_body
-from ._fields import mapping, only_values, require_method, require_path
+from ._fields import mapping, require_method, require_path
 from ._headers import (
     client_address,
     collect_headers,
@@ -36,22 +36,6 @@ def encode_query(single: Any, multi: Any) -> bytes:
     params = multi if isinstance(multi, (dict, Mapping)) and multi else single
     if not isinstance(params, (dict, Mapping)) or not params:
         return b""
-    if type(params) is dict:
-        # Plain words only (the usual query), checked at C speed: nothing to escape.
-        values = only_values(params) if params is multi else list(params.values())
-        if values is not None:
-            try:
-                keys, text = "".join(params), "".join(values)
-            except TypeError:  # a key or value that is not a string
-                pass
-            else:
-                if (
-                    keys.isalnum()
-                    and keys.isascii()
-                    and text.isascii()
-                    and (text.isalnum() or not text)
-                ):
-                    return "&".join(map("=".join, zip(params, values, strict=True))).encode("ascii")
     parts = []
     for key, values in params.items():
         name = key if type(key) is str and key.isalnum() and key.isascii() else _escape(str(key))
