@@ -1,5 +1,5 @@
 """run_to_completion drives the loop's own passes until the task is done,
-without run_forever(): one pass for a coroutine that never waits on I/O, and
+without run_forever(): no pass for a coroutine that never waits on I/O, and
 the same running-loop state, polling and timers as run_forever() for the rest."""
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def test_immediate_and_sleeping_calls_alternate(loop: asyncio.AbstractEventLoop)
 
 
 @needs_driver
-def test_an_immediate_coroutine_takes_one_pass(
+def test_an_immediate_coroutine_takes_no_pass(
     loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     passes = [0]
@@ -133,8 +133,9 @@ def test_an_immediate_coroutine_takes_one_pass(
 
     monkeypatch.setattr(loop, "_run_once", counting)
     assert run_to_completion(loop, immediate()) == "done"
-    # Python 3.12+ runs the first step when the task is created: no pass at all.
-    assert passes == [0 if loop_module._EAGER_START else 1]
+    # The first step runs when the task is created (3.12+), or straight from the
+    # ready queue (before): no pass, no poll.
+    assert passes == [0]
     assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
     assert passes[0] >= 2  # at least: wait for the timer, then finish
 
@@ -302,8 +303,8 @@ def test_debug_mode_uses_run_forever(loop: asyncio.AbstractEventLoop, driven_bef
 @needs_driver
 def test_due_timers_and_ready_io_run_in_the_passes(loop: asyncio.AbstractEventLoop) -> None:
     # Each pass polls the selector and fires due timers, as run_forever()'s
-    # does. Before 3.12 a call that never waits takes one pass, after its first
-    # step; from 3.12 it takes none, and the next call that waits catches up.
+    # does. A call that never waits takes no pass (its first step runs without
+    # one), and the next call that waits catches up.
     calls = count_run_forever(loop)
     fired: list[str] = []
     loop.call_later(0, fired.append, "timer")
@@ -312,7 +313,7 @@ def test_due_timers_and_ready_io_run_in_the_passes(loop: asyncio.AbstractEventLo
         loop.add_reader(left.fileno(), lambda: fired.append("read"))
         right.send(b"x")
         assert run_to_completion(loop, immediate()) == "done"
-        assert sorted(fired) == ([] if loop_module._EAGER_START else ["read", "timer"])
+        assert fired == []
         assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
         assert sorted(set(fired)) == ["read", "timer"]
         loop.remove_reader(left.fileno())
