@@ -264,7 +264,8 @@ def server_and_scheme(
     if trust_forwarded_proto:
         proto = last.get("x-forwarded-proto")
         if proto is not None:
-            proto = proto.strip().lower()
+            if proto not in _DEFAULT_PORTS:  # as sent nearly always: "https"
+                proto = proto.strip().lower()
             if proto in _DEFAULT_PORTS:
                 scheme = proto
     host_value = last.get("host")

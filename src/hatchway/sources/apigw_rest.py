@@ -118,18 +118,25 @@ class ApiGatewayRest:
         stage = ""
         if not options.strip_stage:
             stage = _stage_prefix(path_field, context, http_api)
-        prefix = "" if stage and has_prefix(path_field, stage) else stage
+        prefix = stage
+        if stage and path_field.startswith(stage) and has_prefix(path_field, stage):
+            prefix = ""  # the path already holds it (HTTP API payload 1.0)
         if http_api:
             path, raw_path = from_decoded(prefix + path_field)
         else:
             path, raw_path = from_encoded(prefix + path_field)
-        root_path = stage + mount_point(path[len(stage) :], options.base_path)
+        root_path = stage
+        if options.base_path:
+            root_path += mount_point(path[len(stage) :], options.base_path)
 
         headers, last = collect_headers(
             event.get("headers"), event.get("multiValueHeaders"), source_name=name
         )
         server, scheme = server_and_scheme(last, context.get("domainName"))
-        source_ip = mapping(context.get("identity")).get("sourceIp")
+        identity = context.get("identity")
+        if type(identity) is not dict:
+            identity = mapping(identity)
+        source_ip = identity.get("sourceIp")
         # Positional (method, path, raw_path, root_path, query_string, headers,
         # body, client, server, scheme): keywords would cost ~1 us per request.
         return Request(
@@ -177,23 +184,23 @@ def _stage_prefix(path: str, context: Mapping[str, Any], http_api: bool) -> str:
     extra leading part of ``requestContext.path`` is the mount point. HTTP APIs
     put a named stage into ``path`` itself.
     """
-    stage = context.get("stage")
-    if http_api and isinstance(stage, str) and stage and stage != "$default":
-        candidate = "/" + stage
-        if has_prefix(path, candidate):
-            return candidate
+    if http_api:
+        stage = context.get("stage")
+        if isinstance(stage, str) and stage and stage != "$default":
+            candidate = "/" + stage
+            if has_prefix(path, candidate):
+                return candidate
     full = context.get("path")
-    if not isinstance(full, str) or len(full) <= len(path) or not full.startswith("/"):
+    # Indexing, not startswith/endswith("/"): this runs on every REST request.
+    if not isinstance(full, str) or len(full) <= len(path) or full[0] != "/":
         return ""
     if full.endswith(path):
-        prefix = full[: len(full) - len(path)]
+        prefix = full[: len(full) - len(path)]  # not empty, and starts with "/"
     elif path == "/":
         prefix = full  # the API's root requested without a trailing slash: /prod
     else:
         return ""
-    if prefix.endswith("/") or not prefix.startswith("/"):
-        return ""
-    return prefix
+    return "" if prefix[-1] == "/" else prefix
 
 
 # The gateway direction: what a REST API (regional endpoint, Lambda proxy
