@@ -100,10 +100,13 @@ def run_to_completion(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any,
     task's constructor, so the task is out of reach: the interrupt propagates
     as always, and asyncio may log the task's exception as never retrieved.
     """
-    hooks = _driver_hooks(loop)
-    if hooks is None:
-        return _run_forever_until_done(loop, coro)
     state: Any = loop
+    cached_loop, hooks = _hooks_cache
+    if cached_loop is not loop or state._debug:  # the usual call: the loop driven last time
+        driver_hooks = _driver_hooks(loop)
+        if driver_hooks is None:
+            return _run_forever_until_done(loop, coro)
+        hooks = driver_hooks
     if state._closed:
         raise RuntimeError("Event loop is closed")
     if state._thread_id is not None or _get_running_loop() is not None:
