@@ -29,6 +29,7 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 # One regex search per string: far cheaper than a generator per forbidden character.
 _FORBIDDEN = re.compile("[\r\n\0]").search
 _BAD_NAME = re.compile("[\r\n\0: ]").search
+_PORT_TEXT = {443: "443", 80: "80"}
 
 
 def _native(text: str) -> str:
@@ -175,20 +176,21 @@ class WsgiRunner:
         root = request.root_path
         body = request.body
         server = request.server
-        environ = {
-            **self._constant,
-            "REQUEST_METHOD": request.method,
-            "SCRIPT_NAME": _native(root) if root else "",
-            "PATH_INFO": _native(request.path[len(root) :]) if root else _native(request.path),
-            "QUERY_STRING": request.query_string.decode("latin-1"),
-            "SERVER_NAME": server[0],
-            "SERVER_PORT": str(server[1]),
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.url_scheme": request.scheme,
-            "wsgi.input": io.BytesIO(body),
-            "aws.event": event,
-            "aws.context": context,
-        }
+        path = request.path[len(root) :] if root else request.path
+        # A copy of the constant keys, then one store per key: cheaper than a
+        # dict display merging them in.
+        environ = self._constant.copy()
+        environ["REQUEST_METHOD"] = request.method
+        environ["SCRIPT_NAME"] = _native(root) if root else ""
+        environ["PATH_INFO"] = path if path.isascii() else _native(path)
+        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+        environ["SERVER_NAME"] = server[0]
+        environ["SERVER_PORT"] = _PORT_TEXT.get(server[1]) or str(server[1])
+        environ["CONTENT_LENGTH"] = str(len(body)) if body else "0"
+        environ["wsgi.url_scheme"] = request.scheme
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["aws.event"] = event
+        environ["aws.context"] = context
         if request.client is not None:
             environ["REMOTE_ADDR"] = request.client[0]
         headers = request.headers
@@ -240,7 +242,8 @@ class WsgiRunner:
         except BaseException:
             _close(result, complete=False)
             raise
-        _close(result, complete=True)
+        if type(result) is not list:  # the usual answer, a list, has no close()
+            _close(result, complete=True)
         if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
         return Response(exchange.status, exchange.headers, b"".join(chunks))
