@@ -103,12 +103,12 @@ def collect_headers(
         if source is single:
             values = source.values()
         else:
-            lists = source.values()
-            try:
-                if sum(map(len, lists)) == len(source):  # a list of one each
-                    values = [items[0] for items in lists]
-            except (TypeError, KeyError, IndexError):  # a value that is not a list
-                pass
+            try:  # a list of one each: as many values as names
+                values = [items[0] for items in source.values() if len(items) == 1]
+            except (TypeError, KeyError):  # a value that is not a list
+                values = None
+            if values is not None and len(values) != len(source):
+                values = None
     if not source:
         headers: Headers = []
         last: Mapping[str, str] = {}
