@@ -11,8 +11,21 @@ import pytest
 
 # Each is only needed off the usual path: logging when something is logged,
 # json/base64/urllib for pass-through, binary requests, odd paths and the
-# gateway direction, http for load balancer status lines, asyncio for ASGI.
-DEFERRED = ("asyncio", "logging", "json", "base64", "urllib.parse", "http", "inspect")
+# gateway direction, http for load balancer status lines, asyncio for ASGI,
+# typing for the source protocols (annotations never need it at run time),
+# re for methods that are not all letters.
+DEFERRED = (
+    "asyncio",
+    "logging",
+    "json",
+    "base64",
+    "urllib.parse",
+    "http",
+    "inspect",
+    "typing",
+    "re",
+    "contextlib",
+)
 
 _PROBE = """
 import json, sys

@@ -8,7 +8,11 @@ this costs nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["LazyLogger"]
 

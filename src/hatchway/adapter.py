@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
 
 from ._log import LazyLogger
+from ._typing import TYPE_CHECKING
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response
 from .interface import detect_interface
 from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event, make_passthrough
-from .sources import BUILTIN_SOURCES, Source, SourceOptions
+from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
-from .streaming import streaming_sources
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from .sources.protocols import Source
+
+    Runner = Callable[[Request, Any, Any], Response]
 
 __all__ = ["Adapter"]
 
@@ -26,8 +32,6 @@ _INTERFACES = ("auto", "asgi", "wsgi")
 _LIFESPANS = ("auto", "on", "off")
 _ERRORS = ("respond", "raise")
 _PLAIN_TEXT = [("content-type", "text/plain; charset=utf-8")]
-
-Runner = Callable[[Request, Any, Any], Response]
 
 
 def _plain(status: int, text: str) -> Response:
@@ -123,6 +127,8 @@ class Adapter:
             h.lower() for h in _strings("exclude_headers", exclude_headers)
         )
         custom = tuple(sources)
+        if custom:
+            from .sources.protocols import Source  # needs typing: only for custom sources
         for source in custom:
             if not isinstance(source, Source):
                 raise TypeError(
@@ -142,7 +148,13 @@ class Adapter:
         }
         self.passthrough = make_passthrough(passthrough, self.options.base_path)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
-        self.streaming = streaming_sources(streaming, kind)
+        self.streaming: frozenset[str] = frozenset()
+        if streaming is not False:
+            from .streaming import (
+                streaming_sources,  # only for the option: kept off the import path
+            )
+
+            self.streaming = streaming_sources(streaming, kind)
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio

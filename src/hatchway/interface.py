@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import functools
 from types import CodeType, MethodType
-from typing import Any, Literal
+
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = ["Interface", "detect_interface"]
 
-Interface = Literal["asgi", "wsgi"]
+if TYPE_CHECKING:
+    Interface = Literal["asgi", "wsgi"]
+else:
+    Interface = str
 
 
 #: inspect.CO_COROUTINE: importing inspect would add about a third to ``import hatchway``.

@@ -9,7 +9,11 @@ to 1 MB; Lambda@Edge generated responses to 40 KB (viewer) or 1 MB (origin).
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SYNC_INVOKE_LIMIT", "fits", "serialized_size"]
 

@@ -16,18 +16,24 @@ returns what it returns.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
+from ._typing import TYPE_CHECKING
 from .errors import PassthroughError
 from .http import Request, Response
 from .sources._paths import from_decoded, mount_point
 
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["EventRoute", "Passthrough", "is_websocket_event", "make_passthrough"]
 
-#: Runs a request through the app (with the adapter's error handling).
-RunApp = Callable[[Request, Any, Any], Response]
-#: What the adapter calls for an event no source recognised.
-Passthrough = Callable[[Any, Any, RunApp], Any]
+if TYPE_CHECKING:
+    #: Runs a request through the app (with the adapter's error handling).
+    RunApp = Callable[[Request, Any, Any], Response]
+    #: What the adapter calls for an event no source recognised.
+    Passthrough = Callable[[Any, Any, RunApp], Any]
+else:
+    RunApp = Passthrough = Callable
 
 
 def is_websocket_event(event: Any) -> bool:

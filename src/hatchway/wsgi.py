@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import contextvars
 import io
-import re
 import sys
 from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import Any
 
 from ._log import LazyLogger
+from ._typing import TYPE_CHECKING
 from .errors import ProtocolError
 from .http import Request, Response
 
@@ -22,13 +20,22 @@ __all__ = ["WSGIApp", "WsgiRunner"]
 
 logger = LazyLogger("hatchway.wsgi")
 
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-StartResponse = Callable[..., Callable[[bytes], None]]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any
 
-# One regex search per string: far cheaper than a generator per forbidden character.
-_FORBIDDEN = re.compile("[\r\n\0]").search
-_BAD_NAME = re.compile("[\r\n\0: ]").search
+    ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+    StartResponse = Callable[..., Callable[[bytes], None]]
+    WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+else:
+    WSGIApp = Callable
+
+
+def _forbidden(text: str) -> bool:
+    """Whether ``text`` holds CR, LF or NUL (which would end or split a header)."""
+    return "\r" in text or "\n" in text or "\0" in text
+
+
 _PORT_TEXT = {443: "443", 80: "80"}
 
 
@@ -92,7 +99,7 @@ def _check_status(status: Any) -> int:
         or len(status) < 3
         or not (status[:3].isascii() and status[:3].isdigit())
         or (len(status) > 3 and status[3] != " ")
-        or _FORBIDDEN(status)
+        or _forbidden(status)
         or not 100 <= int(status[:3]) <= 599
     ):
         raise ProtocolError(f"invalid WSGI status {status!r}: expected a string like '200 OK'")
@@ -145,8 +152,8 @@ def _check_pair(item: tuple[Any, Any]) -> tuple[str, str]:
         not name
         or ":" in name
         or " " in name
-        or not (name.isprintable() or not _BAD_NAME(name))
-        or not (value.isprintable() or not _FORBIDDEN(value))
+        or not (name.isprintable() or not _forbidden(name))
+        or not (value.isprintable() or not _forbidden(value))
     ):
         raise ProtocolError(f"response header {name!r} has a forbidden character")
     # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);

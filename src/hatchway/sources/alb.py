@@ -17,8 +17,8 @@ and HTTP treats as the same header.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
 from ._fields import require_method, require_path
@@ -30,6 +30,9 @@ from ._headers import (
 )
 from ._paths import from_encoded, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Alb", "case_variants", "status_line"]
 

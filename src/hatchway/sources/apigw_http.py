@@ -15,8 +15,8 @@ JSON), ``headers`` with repeats joined by ``", "``, every Set-Cookie in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
@@ -29,6 +29,9 @@ from ._headers import (
 )
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 

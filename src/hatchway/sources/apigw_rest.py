@@ -13,8 +13,8 @@ Set-Cookie, Vary, Link) in ``multiValueHeaders``, ``body``, ``isBase64Encoded``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
 from ._fields import mapping, require_method, require_path
@@ -27,6 +27,9 @@ from ._headers import (
 )
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ApiGatewayRest", "encode_query", "render_single_and_multi"]
 

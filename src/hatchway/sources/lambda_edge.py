@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
-from typing import Any
 
+from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
 from ._body import decode_body
@@ -40,6 +40,9 @@ from .base import (
     MalformedResponse,
     SourceOptions,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["RESPONSE_LIMITS", "LambdaEdge", "is_forbidden_header"]
 

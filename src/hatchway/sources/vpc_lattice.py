@@ -22,8 +22,8 @@ single-value mode, they are kept by varying the name's letter case.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
 from ._fields import require_method, require_path
@@ -38,6 +38,9 @@ from ._paths import from_encoded, mount_point
 from .alb import case_variants, status_line
 from .apigw_rest import encode_query
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["VpcLattice"]
 
