@@ -150,9 +150,8 @@ class Adapter:
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
-            from .streaming import (
-                streaming_sources,  # only for the option: kept off the import path
-            )
+            # Only for the option: the streaming module stays off the import path.
+            from .streaming import streaming_sources
 
             self.streaming = streaming_sources(streaming, kind)
         self.runner: Runner
