@@ -164,7 +164,8 @@ def collect_headers(
     if cookies:
         parts = [c for c in cookies if isinstance(c, str)]
         if parts:
-            headers.append(("cookie", header_text("; ".join(parts))))
+            joined = "; ".join(parts)
+            headers.append(("cookie", joined if joined.isascii() else header_text(joined)))
     return headers, last
 
 
@@ -190,9 +191,8 @@ def _ascii_names(headers: Mapping[str, Any]) -> tuple[tuple[str, ...], bool] | N
         return None
     lower = joined.lower()  # for ASCII, all that _key() does
     known = (tuple(map(str.lower, headers)), lower == joined)
-    if (
-        len(known[0]) == joined.count("\n") + 1 and len(_name_sets) < 256
-    ):  # bounded: clients pick names
+    # Bounded: clients pick the names.
+    if len(known[0]) == joined.count("\n") + 1 and len(_name_sets) < 256:
         _name_sets[joined] = known
     return known
 
