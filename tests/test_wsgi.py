@@ -175,6 +175,7 @@ def bad_app(kind: str) -> Any:
             "header-nul": [("X-A", "b\0")],
             "header-name-colon": [("X:A", "b")],
             "header-bytes": [(b"X-A", b"b")],
+            "header-value-list": [("X-A", ["b"])],
             "headers-tuple-not-list": (("X-A", "b"),),
         }
         start_response("200 OK", headers[kind])
@@ -198,6 +199,7 @@ def bad_app(kind: str) -> Any:
         "header-nul",
         "header-name-colon",
         "header-bytes",
+        "header-value-list",
         "headers-tuple-not-list",
     ],
 )
@@ -205,6 +207,7 @@ def test_protocol_violations_are_500(kind: str, caplog: pytest.LogCaptureFixture
     result = Adapter(bad_app(kind))(http_api(), Context("req-w"))
     assert result["statusCode"] == 500
     assert "req-w" in caplog.text
+    assert "ProtocolError" in caplog.text
     assert Adapter(WsgiRecorder())(http_api(), Context())["statusCode"] == 200
 
 

@@ -129,7 +129,10 @@ def _check_headers(headers: Any) -> list[tuple[str, str]]:
     for item in headers:
         if not isinstance(item, tuple) or len(item) != 2:
             raise ProtocolError(f"response header {item!r} is not a (name, value) tuple")
-        pair = known.get(item)
+        try:
+            pair = known.get(item)
+        except TypeError:  # an unhashable name or value: _check_pair refuses it
+            pair = None
         if pair is None:
             pair = _check_pair(item)
             if (
