@@ -19,6 +19,7 @@ PACKAGES = (
     "flask",
     "werkzeug",
     "httpx",
+    "pybase64",
 )
 
 

@@ -25,7 +25,8 @@ Handler = Callable[[dict[str, Any], Any], Any]
 Factory = Callable[[], Handler]
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-FLOOR = "(floor: base64 alone)"
+FLOOR = "(floor: standard-library base64 alone)"
+NO_SPEEDUPS = "hatchway, without speedups"
 
 
 # Adapters, each built from an app. Imports are deferred so that a case only
@@ -48,6 +49,26 @@ def apig_wsgi(app: Any, **options: Any) -> Handler:
     from apig_wsgi import make_lambda_handler
 
     return make_lambda_handler(app, **options)
+
+
+def hatchway_stdlib_base64(app: Any) -> Handler:
+    """hatchway as it runs without the ``speedups`` extra: with the standard
+    library's base64 encoder, whether or not pybase64 is installed here."""
+    from hatchway import Adapter
+    from hatchway.sources import _body
+
+    adapter = Adapter(app)
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        # A private switch, set per call: the contenders share one process.
+        found = _body._fast_encoder
+        _body._fast_encoder = False
+        try:
+            return adapter(event, context)
+        finally:
+            _body._fast_encoder = found
+
+    return handler
 
 
 def base64_floor(app: Any) -> Handler:
@@ -165,6 +186,7 @@ def cases() -> list[Case]:
             {
                 "hatchway": lambda: hatchway(app["binary_asgi"]),
                 "Mangum(lifespan=off)": lambda: mangum(app["binary_asgi"], lifespan="off"),
+                NO_SPEEDUPS: lambda: hatchway_stdlib_base64(app["binary_asgi"]),
                 FLOOR: lambda: base64_floor(app["binary_asgi"]),
             },
         ),
@@ -175,6 +197,7 @@ def cases() -> list[Case]:
             {
                 "hatchway": lambda: hatchway(app["binary_wsgi"]),
                 "apig-wsgi": lambda: apig_wsgi(app["binary_wsgi"], binary_support=True),
+                NO_SPEEDUPS: lambda: hatchway_stdlib_base64(app["binary_wsgi"]),
                 "serverless-wsgi": lambda: serverless_wsgi(app["binary_wsgi"]),
             },
         ),

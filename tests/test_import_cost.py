@@ -13,7 +13,7 @@ import pytest
 # json/base64/urllib for pass-through, binary requests, odd paths and the
 # gateway direction, http for load balancer status lines, asyncio for ASGI,
 # typing for the source protocols (annotations never need it at run time),
-# re for methods that are not all letters.
+# re for methods that are not all letters, pybase64 for binary responses.
 DEFERRED = (
     "asyncio",
     "logging",
@@ -25,6 +25,7 @@ DEFERRED = (
     "typing",
     "re",
     "contextlib",
+    "pybase64",
 )
 
 _PROBE = """
