@@ -61,12 +61,12 @@ def hatchway_stdlib_base64(app: Any) -> Handler:
 
     def handler(event: dict[str, Any], context: Any) -> Any:
         # A private switch, set per call: the contenders share one process.
-        found = _body._fast_encoder
-        _body._fast_encoder = False
+        found = _body._pybase64
+        _body._pybase64 = False
         try:
             return adapter(event, context)
         finally:
-            _body._fast_encoder = found
+            _body._pybase64 = found
 
     return handler
 

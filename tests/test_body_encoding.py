@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import base64
-import random
-import sys
 
 import pytest
 
-from hatchway.sources import _body
-from hatchway.sources._body import BodyCodec, base64_text
+from hatchway.sources._body import BodyCodec
 
 UTF8 = "héllo ✓".encode()
 # (id, content-type, content-encoding, body, sent as text?)
@@ -71,42 +68,3 @@ def test_text_mime_types_extend_the_list(
 ) -> None:
     _, is_base64 = BodyCodec(extra).encode(b"abc", content_type, None)
     assert is_base64 is not as_text
-
-
-# Lengths around the 3-byte groups and SIMD block sizes (pybase64 works in
-# blocks of 12, 24 and 48 bytes), then a big one.
-BASE64_LENGTHS = [0, 1, 2, 3, 4, 5, 11, 12, 13, 23, 24, 25, 47, 48, 49, 1000, 1 << 20]
-
-
-@pytest.fixture(params=["pybase64", "standard-library"])
-def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test runs with both encoders: pybase64 (the speedups extra) when
-    installed, and the standard library's."""
-    if request.param == "pybase64":
-        pytest.importorskip("pybase64")
-        monkeypatch.setattr(_body, "_fast_encoder", None)  # found again on first use
-    else:
-        monkeypatch.setattr(_body, "_fast_encoder", False)
-    return str(request.param)
-
-
-@pytest.mark.parametrize("length", BASE64_LENGTHS)
-def test_base64_text_matches_the_standard_library(encoder: str, length: int) -> None:
-    data = random.Random(length).randbytes(length)
-    text = base64_text(data)
-    assert type(text) is str
-    assert text == base64.b64encode(data).decode("ascii")
-
-
-def test_binary_body_goes_back_in_base64_with_either_encoder(encoder: str) -> None:
-    body = bytes(range(256)) * 3
-    field, is_base64 = BodyCodec().encode(body, "application/octet-stream", None)
-    assert is_base64
-    assert base64.b64decode(field, validate=True) == body
-
-
-def test_without_pybase64_the_standard_library_encodes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pybase64", None)  # import pybase64 -> ImportError
-    monkeypatch.setattr(_body, "_fast_encoder", None)
-    assert base64_text(b"\xff\x00hatchway") == base64.b64encode(b"\xff\x00hatchway").decode()
-    assert _body._fast_encoder is False  # looked for once, not on every response

@@ -44,42 +44,53 @@ def decode_body(body: object, is_base64: object, *, source: str) -> bytes:
     if not isinstance(body, str):
         raise InvalidEvent(source, "body", f"must be a string, not {type(body).__name__}")
     if is_base64:
-        from base64 import b64decode  # binary requests only: kept off the import path
-
+        fast = _pybase64 if _pybase64 is not None else _find_pybase64()
         try:
-            return b64decode(body, validate=True)
+            return fast[1](body, validate=True) if fast else _standard_b64decode(body)
         except (binascii.Error, ValueError) as exc:
             raise BadRequest(f"{source} event body is flagged base64 but does not decode") from exc
     return body.encode("utf-8")
 
 
-#: pybase64's encoder (the ``speedups`` extra) once looked for; False when it
-#: is not installed. Looked for on the first binary response, so neither a
-#: cold start nor a text-only function pays for the import.
-_fast_encoder: Callable[[bytes], str] | Literal[False] | None = None
+def _standard_b64decode(text: str) -> bytes:
+    """Strict base64 with the standard library, taking exactly what pybase64
+    takes: the alphabet only, and padding only to complete the last group.
+    ``b64decode(validate=True)`` alone also takes padding after a complete
+    group (``"AAAA="``), and on Python 3.10 more (``"="``, ``"AAA=="``)."""
+    if len(text) % 4 or text.endswith("==="):
+        raise binascii.Error("base64 padding must complete the last 4-character group")
+    from base64 import b64decode  # binary requests only: kept off the import path
+
+    return b64decode(text, validate=True)
 
 
-def _find_fast_encoder() -> Callable[[bytes], str] | Literal[False]:
-    global _fast_encoder
+#: pybase64's encoder and decoder (the ``speedups`` extra) once looked for;
+#: False when it is not installed. Looked for on the first base64 body, so
+#: neither a cold start nor a text-only function pays for the import.
+_pybase64: tuple[Callable[[bytes], str], Callable[..., bytes]] | Literal[False] | None = None
+
+
+def _find_pybase64() -> tuple[Callable[[bytes], str], Callable[..., bytes]] | Literal[False]:
+    global _pybase64
     try:
-        from pybase64 import b64encode_as_string
+        from pybase64 import b64decode, b64encode_as_string
     except ImportError:
-        _fast_encoder = False
+        _pybase64 = False
     else:
-        _fast_encoder = b64encode_as_string
-    return _fast_encoder
+        _pybase64 = (b64encode_as_string, b64decode)
+    return _pybase64
 
 
 def base64_text(data: bytes) -> str:
     """``data`` in base64 as text, the form a response's body field takes.
 
-    pybase64 (``pip install hatchway[speedups]``) encodes about three times as
-    fast as the standard library, and straight to ``str`` without a bytes copy
-    in between; without it, ``binascii`` (what ``base64.b64encode`` calls).
+    pybase64 (``pip install hatchway[speedups]``) encodes with SIMD, many times
+    as fast as the standard library, and straight to ``str`` without a bytes
+    copy in between; without it, ``binascii`` (what ``base64.b64encode`` calls).
     """
-    fast = _fast_encoder if _fast_encoder is not None else _find_fast_encoder()
+    fast = _pybase64 if _pybase64 is not None else _find_pybase64()
     if fast:
-        return fast(data)
+        return fast[0](data)
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
