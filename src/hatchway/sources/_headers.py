@@ -81,8 +81,8 @@ def collect_headers(
     source_name: str = "event",
 ) -> tuple[Headers, Mapping[str, str]]:
     """Request headers from an event's header maps, lower-cased, repeats kept;
-    and a map of each name to its last value, for looking one up (``cookie``
-    aside: it may lack the cookies that came apart from the headers).
+    and a map for looking up the last value of the names in ``LOOKED_UP`` (it
+    may hold other names too).
 
     ``multi`` (lists of values) wins over ``single`` when present. Several
     ``cookie`` headers, and a ``cookies`` list (HTTP API 2.0), become one
@@ -118,8 +118,7 @@ def collect_headers(
     elif (
         values is not None and (known := _ascii_names(source)) is not None and _ascii_values(values)
     ):
-        names, lower = known
-        if lower and source is single:
+        if known.lower and source is single:
             headers = list(source.items())
             last = source  # already the lookup map
             cookie = last.get("cookie")
@@ -127,19 +126,24 @@ def collect_headers(
                 headers.remove(("cookie", cookie))
                 if cookies is None:
                     cookies = [cookie]
-        else:
-            last = dict(zip(names, values, strict=True))
-            if len(last) == len(names):  # no name twice
-                cookie = last.pop("cookie", None)
-                headers = list(last.items())
-                if cookie is not None and cookies is None:
+        elif known.unique:
+            # Where the cookie and the looked-up names sit is known from the
+            # name set: no dict of every header.
+            if type(values) is not list:  # dict values: a list to index (REST's is one)
+                values = list(values)
+            if known.cookie >= 0:
+                cookie = values.pop(known.cookie)
+                if cookies is None:
                     cookies = [cookie]
-            else:  # "Host" and "host" in one map
-                headers = list(zip(names, values, strict=True))
-                if "cookie" in last:
-                    if cookies is None:
-                        cookies = [value for name, value in headers if name == "cookie"]
-                    headers = [item for item in headers if item[0] != "cookie"]
+            headers = list(zip(known.kept, values, strict=True))
+            last = {name: values[index] for name, index in known.lookups}
+        else:  # "Host" and "host" in one map
+            headers = list(zip(known.names, values, strict=True))
+            last = dict(headers)
+            if "cookie" in last:
+                if cookies is None:
+                    cookies = [value for name, value in headers if name == "cookie"]
+                headers = [item for item in headers if item[0] != "cookie"]
     else:
         headers = []
         append = headers.append
@@ -169,15 +173,43 @@ def collect_headers(
     return headers, last
 
 
-#: Header name sets seen before ("\n"-joined) -> (their lower-case names,
-#: whether they were all lower-case already). Requests from one kind of client
-#: send the same names in the same order, so the names are checked once.
-_name_sets: dict[str, tuple[tuple[str, ...], bool]] = {}
+#: The names the sources look up in the map ``collect_headers`` returns
+#: (Lambda@Edge reads its scheme from the last one).
+LOOKED_UP = (
+    "host",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-forwarded-for",
+    "cloudfront-forwarded-proto",
+)
 
 
-def _ascii_names(headers: Mapping[str, Any]) -> tuple[tuple[str, ...], bool] | None:
-    """The lower-case names when every name is ASCII text, and whether they
-    were lower-case already; None otherwise."""
+class _NameSet:
+    """What one list of ASCII header names (in event order) always gives, worked
+    out once: the lower-case names, whether they were so already, and where the
+    cookie header and the looked-up headers sit when no name repeats."""
+
+    __slots__ = ("cookie", "kept", "lookups", "lower", "names", "unique")
+
+    def __init__(self, names: tuple[str, ...], lower: bool) -> None:
+        self.names = names
+        self.lower = lower
+        self.unique = len(set(names)) == len(names)
+        #: The cookie header's index (-1: none), and the other names in order.
+        self.cookie = names.index("cookie") if "cookie" in names else -1
+        self.kept = tuple(name for name in names if name != "cookie")
+        #: (name, index among the kept names) of each looked-up name present.
+        self.lookups = tuple((name, self.kept.index(name)) for name in LOOKED_UP if name in names)
+
+
+#: Header name sets seen before ("\n"-joined) -> what they give. Requests from
+#: one kind of client send the same names in the same order, so the names are
+#: checked and lower-cased once.
+_name_sets: dict[str, _NameSet] = {}
+
+
+def _ascii_names(headers: Mapping[str, Any]) -> _NameSet | None:
+    """The names as a :class:`_NameSet` when every name is ASCII text; None otherwise."""
     try:
         joined = "\n".join(headers)
     except TypeError:  # a name that is not a string
@@ -185,14 +217,14 @@ def _ascii_names(headers: Mapping[str, Any]) -> tuple[tuple[str, ...], bool] | N
     known = _name_sets.get(joined)
     # Same text and count: the same names (a name holding "\n" would make
     # the count fall short of the separators, and is never stored).
-    if known is not None and len(known[0]) == len(headers):
+    if known is not None and len(known.names) == len(headers):
         return known
     if not joined.isascii():
         return None
     lower = joined.lower()  # for ASCII, all that _key() does
-    known = (tuple(map(str.lower, headers)), lower == joined)
+    known = _NameSet(tuple(map(str.lower, headers)), lower == joined)
     # Bounded: clients pick the names.
-    if len(known[0]) == joined.count("\n") + 1 and len(_name_sets) < 256:
+    if len(known.names) == joined.count("\n") + 1 and len(_name_sets) < 256:
         _name_sets[joined] = known
     return known
 
