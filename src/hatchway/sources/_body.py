@@ -44,21 +44,24 @@ def decode_body(body: object, is_base64: object, *, source: str) -> bytes:
     if not isinstance(body, str):
         raise InvalidEvent(source, "body", f"must be a string, not {type(body).__name__}")
     if is_base64:
-        fast = _pybase64 if _pybase64 is not None else _find_pybase64()
         try:
-            return fast[1](body, validate=True) if fast else _standard_b64decode(body)
+            return _strict_b64decode(body)
         except (binascii.Error, ValueError) as exc:
             raise BadRequest(f"{source} event body is flagged base64 but does not decode") from exc
     return body.encode("utf-8")
 
 
-def _standard_b64decode(text: str) -> bytes:
-    """Strict base64 with the standard library, taking exactly what pybase64
-    takes: the alphabet only, and padding only to complete the last group.
-    ``b64decode(validate=True)`` alone also takes padding after a complete
-    group (``"AAAA="``), and on Python 3.10 more (``"="``, ``"AAA=="``)."""
+def _strict_b64decode(text: str) -> bytes:
+    """Strict base64: the alphabet only, and padding only to complete the last
+    group, whichever decoder runs. pybase64 holds to that by itself;
+    ``b64decode(validate=True)`` also takes padding after a complete group
+    (``"AAAA="``), and on Python 3.10 more (``"="``, ``"AAA=="``), so the
+    padding rule is checked here first, in one place for both."""
     if len(text) % 4 or text.endswith("==="):
         raise binascii.Error("base64 padding must complete the last 4-character group")
+    fast = _pybase64 if _pybase64 is not None else _find_pybase64()
+    if fast:
+        return fast[1](text, validate=True)
     from base64 import b64decode  # binary requests only: kept off the import path
 
     return b64decode(text, validate=True)
