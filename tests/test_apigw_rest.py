@@ -76,6 +76,20 @@ ROWS = [
         },
     ),
     (
+        # A mount point with escapes (a custom domain's base path, say) is
+        # decoded like the path it must prefix.
+        "percent-encoded-mount-point-is-decoded-as-root_path",
+        rest(path="/", rc_path="/a%20b/%C3%A9"),
+        {},
+        {"path": "/a b/é/", "root_path": "/a b/é", "raw_path": b"/a%20b/%C3%A9/"},
+    ),
+    (
+        "encoded-slash-in-mount-point",
+        rest(path="/items", rc_path="/v%2F1/items"),
+        {"base_path": "/v/1"},
+        {"path": "/v/1/items", "root_path": "/v/1", "raw_path": b"/v%2F1/items"},
+    ),
+    (
         "no-stage-when-requestContext.path-equals-path",
         rest(rc_path="/items"),
         {},

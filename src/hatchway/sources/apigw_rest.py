@@ -128,6 +128,11 @@ class ApiGatewayRest:
             path, raw_path = from_decoded(prefix + path_field)
         else:
             path, raw_path = from_encoded(prefix + path_field)
+            if "%" in stage:
+                # Spelled as requestContext.path has it: decode it as the path
+                # was, or it would not prefix it. The path field starts with
+                # "/", so no escape spans the two.
+                stage = from_encoded(stage)[0]
         root_path = stage
         if options.base_path:
             root_path += mount_point(path[len(stage) :], options.base_path)
