@@ -174,7 +174,7 @@ def collect_headers(
 
 
 #: The names the sources look up in the map ``collect_headers`` returns
-#: (Lambda@Edge reads its scheme from the last one).
+#: (``cloudfront-forwarded-proto``: Lambda@Edge's scheme).
 LOOKED_UP = (
     "host",
     "x-forwarded-proto",
