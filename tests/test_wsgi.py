@@ -257,3 +257,38 @@ def test_a_warm_runner_builds_the_same_environ(headers: dict[str, str]) -> None:
     assert warm["CONTENT_LENGTH"] == "0"
     if "X-A" in headers:
         assert warm["HTTP_X_A"] == "1,2"
+
+
+# Header lists for the environ, each given twice to one runner: the first time
+# its names are new, the second time every name is known (the store-per-header
+# path). A repeat or two dropped names must fall back to the general rules.
+HEADER_LISTS = {
+    "distinct": ([("x-a", "1"), ("content-type", "text/plain")], {"HTTP_X_A": "1"}),
+    "repeat": ([("x-a", "1"), ("x-b", "2"), ("x-a", "3")], {"HTTP_X_A": "1,3", "HTTP_X_B": "2"}),
+    "one dropped": ([("x_a", "1"), ("x-b", "2")], {"HTTP_X_B": "2"}),
+    "two dropped": ([("x_a", "1"), ("content-length", "9"), ("x-b", "2")], {"HTTP_X_B": "2"}),
+    "dropped and repeat": (
+        [("x_a", "1"), ("x-b", "2"), ("x-b", "3")],
+        {"HTTP_X_B": "2,3"},
+    ),
+    "none": ([], {}),
+}
+
+
+@pytest.mark.parametrize("name", list(HEADER_LISTS))
+def test_environ_headers_new_and_known(name: str) -> None:
+    from hatchway.http import Request
+    from hatchway.wsgi import WsgiRunner
+
+    headers, expected = HEADER_LISTS[name]
+    runner = WsgiRunner(lambda environ, start_response: [])
+    for _ in range(2):
+        request = Request("GET", "/", b"/", headers=list(headers), client=None)
+        environ = runner.environ(request, {}, None)
+        got = {k: v for k, v in environ.items() if k.startswith("HTTP_")}
+        assert got == expected
+        assert "" not in environ
+        assert "REMOTE_ADDR" not in environ  # no client: no address made up
+        content_type = dict(headers).get("content-type")
+        assert environ.get("CONTENT_TYPE") == content_type
+        assert environ["CONTENT_LENGTH"] == "0"  # from the body, never the header

@@ -16,7 +16,7 @@ from ._typing import TYPE_CHECKING
 from .errors import ProtocolError
 from .http import Request, Response
 
-__all__ = ["WSGIApp", "WsgiRunner"]
+__all__ = ["WsgiRunner"]
 
 logger = LazyLogger("hatchway.wsgi")
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
     StartResponse = Callable[..., Callable[[bytes], None]]
     WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-else:
-    WSGIApp = Callable
 
 
 def _forbidden(text: str) -> bool:
@@ -37,6 +35,21 @@ def _forbidden(text: str) -> bool:
 
 
 _PORT_TEXT = {443: "443", 80: "80"}
+#: The environ keys set per request (REMOTE_ADDR only when the client is known).
+_PER_REQUEST = (
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "CONTENT_LENGTH",
+    "REMOTE_ADDR",
+    "wsgi.url_scheme",
+    "wsgi.input",
+    "aws.event",
+    "aws.context",
+)
 
 
 def _native(text: str) -> str:
@@ -56,12 +69,14 @@ class _Exchange:
         self.headers_sent = False
         self.chunks: list[bytes] = []
 
+    # The app's arguments are checked here, so they are typed as what may
+    # arrive (a compiled build would otherwise refuse them with its own error).
     def start_response(
         self,
-        status: str,
-        headers: list[tuple[str, str]],
+        status: object,
+        headers: object,
         exc_info: ExcInfo | None = None,
-    ) -> Callable[[bytes], None]:
+    ) -> Callable[[object], None]:
         if exc_info is not None:
             try:
                 if self.headers_sent:
@@ -74,7 +89,7 @@ class _Exchange:
         self.headers = _check_headers(headers)
         return self.write
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: object) -> None:
         if not self.status:
             raise ProtocolError("write() called before start_response()")
         if not isinstance(data, bytes):
@@ -169,7 +184,10 @@ class WsgiRunner:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self._constant: dict[str, Any] = {
+        #: Every key a request always has, in one dict: each environ starts as
+        #: its copy, so the per-request keys replace values in place instead of
+        #: growing the dict key by key.
+        self._template: dict[str, Any] = {
             "wsgi.version": (1, 0),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
@@ -177,6 +195,7 @@ class WsgiRunner:
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
             "SERVER_PROTOCOL": "HTTP/1.1",
+            **dict.fromkeys(_PER_REQUEST),
         }
         #: Header name -> environ key ("" for names never passed on).
         self._header_keys: dict[str, str] = {}
@@ -187,9 +206,7 @@ class WsgiRunner:
         body = request.body
         server = request.server
         path = request.path[len(root) :] if root else request.path
-        # A copy of the constant keys, then one store per key: cheaper than a
-        # dict display merging them in.
-        environ = self._constant.copy()
+        environ = self._template.copy()
         environ["REQUEST_METHOD"] = request.method
         environ["SCRIPT_NAME"] = _native(root) if root else ""
         environ["PATH_INFO"] = path if path.isascii() else _native(path)
@@ -201,21 +218,28 @@ class WsgiRunner:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["aws.event"] = event
         environ["aws.context"] = context
-        if request.client is not None:
-            environ["REMOTE_ADDR"] = request.client[0]
+        client = request.client
+        if client is not None:
+            environ["REMOTE_ADDR"] = client[0]
+        else:
+            del environ["REMOTE_ADDR"]
         headers = request.headers
         keys = self._header_keys
+        size = len(environ)
         try:
-            # The usual request: every name seen before, none twice (at most
-            # one dropped). One dict built at C speed then does it all.
-            found = {keys[name]: value for name, value in headers}
+            # The usual request: every name seen before and none twice, so
+            # each header is one store. A repeat shows as a key short.
+            for name, value in headers:
+                environ[keys[name]] = value
         except KeyError:
             pass
         else:
-            if len(found) == len(headers):
-                found.pop("", None)
-                environ.update(found)
+            added = len(environ) - size
+            environ.pop("", None)  # the names never passed on (at most one)
+            if added == len(headers):
                 return environ
+        for name, _ in headers:  # undo the stores above, then the general way
+            environ.pop(keys.get(name) or "", None)
         for name, value in headers:
             key = keys.get(name)
             if key is None:
@@ -238,7 +262,9 @@ class WsgiRunner:
 
     def _call(self, request: Request, event: Any, context: Any) -> Response:
         exchange = _Exchange()
-        result = self.app(self.environ(request, event, context), exchange.start_response)
+        result: Iterable[object] = self.app(
+            self.environ(request, event, context), exchange.start_response
+        )
         chunks = exchange.chunks
         try:
             for chunk in result:
@@ -273,7 +299,7 @@ def _environ_key(name: str) -> str:
     return "HTTP_" + name.upper().replace("-", "_")
 
 
-def _close(result: Iterable[bytes], *, complete: bool) -> None:
+def _close(result: object, *, complete: bool) -> None:
     """Call the iterable's close(), as PEP 3333 requires, whatever happened.
 
     An error in close() is logged, never raised: after a complete response the
