@@ -76,10 +76,10 @@ def _key(name: str) -> str:
 def collect_headers(
     single: Mapping[str, Any] | None,
     multi: Mapping[str, Any] | None = None,
-    cookies: Iterable[str] | None = None,
+    cookies: Iterable[object] | None = None,
     *,
     source_name: str = "event",
-) -> tuple[Headers, Mapping[str, str]]:
+) -> tuple[Headers, dict[str, str]]:
     """Request headers from an event's header maps, lower-cased, repeats kept;
     and a map for looking up the last value of the names in ``LOOKED_UP`` (it
     may hold other names too).
@@ -102,25 +102,27 @@ def collect_headers(
     # and Function URLs send, and REST APIs and ALBs (in lists of one) unless
     # a name repeats. Checked and copied at C speed, no Python loop per header.
     values: Iterable[Any] | None = None
-    if type(source) is dict:
-        if source is single:
-            values = source.values()
+    #: The map itself when it is a plain dict (what events hold).
+    plain: dict[str, Any] | None = source if type(source) is dict else None
+    if plain is not None:
+        if plain is single:
+            values = plain.values()
         else:
             try:  # a list of one each: as many values as names
-                values = [items[0] for items in source.values() if len(items) == 1]
+                values = [items[0] for items in plain.values() if len(items) == 1]
             except (TypeError, KeyError):  # a value that is not a list
                 values = None
-            if values is not None and len(values) != len(source):
+            if values is not None and len(values) != len(plain):
                 values = None
     if not source:
         headers: Headers = []
-        last: Mapping[str, str] = {}
+        last: dict[str, str] = {}
     elif (
         values is not None and (known := _ascii_names(source)) is not None and _ascii_values(values)
     ):
-        if known.lower and source is single:
-            headers = list(source.items())
-            last = source  # already the lookup map
+        if known.lower and plain is not None and plain is single:
+            headers = list(plain.items())
+            last = plain  # already the lookup map
             cookie = last.get("cookie")
             if cookie is not None:  # one cookie header: it goes last, merged
                 headers.remove(("cookie", cookie))
@@ -202,30 +204,29 @@ class _NameSet:
         self.lookups = tuple((name, self.kept.index(name)) for name in LOOKED_UP if name in names)
 
 
-#: Header name sets seen before ("\n"-joined) -> what they give. Requests from
-#: one kind of client send the same names in the same order, so the names are
-#: checked and lower-cased once.
-_name_sets: dict[str, _NameSet] = {}
+#: Header name sets seen before (names in event order) -> what they give.
+#: Requests from one kind of client send the same names in the same order, so
+#: the names are checked and lower-cased once. A tuple of the names is a cheap
+#: key: its hash combines the names' own, which the event's dict has already.
+_name_sets: dict[tuple[Any, ...], _NameSet] = {}
 
 
 def _ascii_names(headers: Mapping[str, Any]) -> _NameSet | None:
     """The names as a :class:`_NameSet` when every name is ASCII text; None otherwise."""
+    names = tuple(headers)
+    known = _name_sets.get(names)
+    if known is not None:
+        return known
     try:
-        joined = "\n".join(headers)
+        joined = "".join(names)
     except TypeError:  # a name that is not a string
         return None
-    known = _name_sets.get(joined)
-    # Same text and count: the same names (a name holding "\n" would make
-    # the count fall short of the separators, and is never stored).
-    if known is not None and len(known.names) == len(headers):
-        return known
     if not joined.isascii():
         return None
-    lower = joined.lower()  # for ASCII, all that _key() does
-    known = _NameSet(tuple(map(str.lower, headers)), lower == joined)
-    # Bounded: clients pick the names.
-    if len(known.names) == joined.count("\n") + 1 and len(_name_sets) < 256:
-        _name_sets[joined] = known
+    lower = tuple([name.lower() for name in names])  # for ASCII, all that _key() does
+    known = _NameSet(lower, lower == names)
+    if len(_name_sets) < 256:  # bounded: clients pick the names
+        _name_sets[names] = known
     return known
 
 
@@ -252,7 +253,7 @@ def client_address(value: Any) -> tuple[str, int] | None:
     return None
 
 
-def forwarded_client(last: Mapping[str, str]) -> tuple[str, int] | None:
+def forwarded_client(last: dict[str, str]) -> tuple[str, int] | None:
     """The address a load balancer saw: the last X-Forwarded-For entry, the one
     it appended (earlier entries are whatever the client sent). ``last`` maps
     each header name to its last value (``dict(headers)``)."""
@@ -284,7 +285,7 @@ def _split_host(host: str) -> tuple[str, int | None]:
 
 
 def server_and_scheme(
-    last: Mapping[str, str],
+    last: dict[str, str],
     fallback_host: Any = None,
     *,
     trust_forwarded_proto: bool = True,

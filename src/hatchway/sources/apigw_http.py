@@ -46,14 +46,15 @@ class ApiGatewayHttp:
     def matches(self, event: Event) -> bool:
         # A payload 2.0 event, and no other built-in source's (see BUILTIN_SOURCES);
         # a Function URL's domain tells the two payload 2.0 sources apart.
-        if event.get("version") != "2.0":
+        fields = event if type(event) is dict else mapping(event)
+        if fields.get("version") != "2.0":
             return False
-        context = event.get("requestContext")
+        context = fields.get("requestContext")
         if (
             not isinstance(context, (dict, Mapping))
             or "http" not in context
             or "elb" in context
-            or "Records" in event
+            or "Records" in fields
         ):
             return False
         domain = context.get("domainName")
@@ -62,14 +63,14 @@ class ApiGatewayHttp:
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
-        context = event.get("requestContext")
-        if type(context) is not dict:
-            context = mapping(context)
-        http = context.get("http")
-        if type(http) is not dict:
-            http = mapping(http)
+        # dict-typed: the compiled build then reads fields with dict operations.
+        fields: dict[str, Any] = event if type(event) is dict else mapping(event)
+        value = fields.get("requestContext")
+        context: dict[str, Any] = value if type(value) is dict else mapping(value)
+        value = context.get("http")
+        http: dict[str, Any] = value if type(value) is dict else mapping(value)
         method = require_method(http.get("method"), name, "requestContext.http.method")
-        raw = event.get("rawPath")
+        raw = fields.get("rawPath")
         if raw is None:
             # Hand-made events: http.path lacks a trailing slash but is better than none.
             raw = http.get("path")
@@ -96,16 +97,16 @@ class ApiGatewayHttp:
             (stage + mount_point(path[len(stage) :], base_path)) if stage or base_path else ""
         )
 
-        cookies = event.get("cookies")
+        cookies = fields.get("cookies")
         headers, last = collect_headers(
-            event.get("headers"),
+            fields.get("headers"),
             cookies=cookies if type(cookies) is list else None,
             source_name=name,
         )
         server, scheme = server_and_scheme(
             last, context.get("domainName"), trust_forwarded_proto=False
         )
-        query = event.get("rawQueryString")
+        query = fields.get("rawQueryString")
         # Positional (method, path, raw_path, root_path, query_string, headers,
         # body, client, server, scheme): keywords would cost ~1 us per request.
         return Request(
@@ -115,7 +116,7 @@ class ApiGatewayHttp:
             root_path,
             (query.encode() if query.isascii() else latin1(query)) if type(query) is str else b"",
             headers,
-            decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
+            decode_body(fields.get("body"), fields.get("isBase64Encoded"), source=name),
             client_address(http.get("sourceIp")),
             server,
             scheme,

@@ -99,24 +99,28 @@ class ApiGatewayRest:
     name = "apigw-rest"
 
     def matches(self, event: Event) -> bool:
-        if "httpMethod" not in event or "Records" in event:
+        fields = event if type(event) is dict else mapping(event)
+        if "httpMethod" not in fields or "Records" in fields:
             return False
-        context = event.get("requestContext")
+        context = fields.get("requestContext")
         if context is None:
             return True  # console tests and hand-made events may omit it
         return isinstance(context, (dict, Mapping)) and not (
             "elb" in context
             or "connectionId" in context
             or "eventType" in context
-            or ("http" in context and event.get("version") == "2.0")
+            or ("http" in context and fields.get("version") == "2.0")
         )
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
-        method = require_method(event.get("httpMethod"), name, "httpMethod")
-        path_field = require_path(event.get("path"), name, "path")
-        context = mapping(event.get("requestContext"))
-        http_api = event.get("version") == "1.0"
+        # dict-typed: the compiled build then reads fields with dict operations.
+        fields: dict[str, Any] = event if type(event) is dict else mapping(event)
+        method = require_method(fields.get("httpMethod"), name, "httpMethod")
+        path_field = require_path(fields.get("path"), name, "path")
+        value = fields.get("requestContext")
+        context: dict[str, Any] = value if type(value) is dict else mapping(value)
+        http_api = fields.get("version") == "1.0"
 
         stage = ""
         if not options.strip_stage:
@@ -138,12 +142,11 @@ class ApiGatewayRest:
             root_path += mount_point(path[len(stage) :], options.base_path)
 
         headers, last = collect_headers(
-            event.get("headers"), event.get("multiValueHeaders"), source_name=name
+            fields.get("headers"), fields.get("multiValueHeaders"), source_name=name
         )
         server, scheme = server_and_scheme(last, context.get("domainName"))
-        identity = context.get("identity")
-        if type(identity) is not dict:
-            identity = mapping(identity)
+        value = context.get("identity")
+        identity: dict[str, Any] = value if type(value) is dict else mapping(value)
         source_ip = identity.get("sourceIp")
         # Positional (method, path, raw_path, root_path, query_string, headers,
         # body, client, server, scheme): keywords would cost ~1 us per request.
@@ -153,10 +156,10 @@ class ApiGatewayRest:
             raw_path,
             root_path,
             encode_query(
-                event.get("queryStringParameters"), event.get("multiValueQueryStringParameters")
+                fields.get("queryStringParameters"), fields.get("multiValueQueryStringParameters")
             ),
             headers,
-            decode_body(event.get("body"), event.get("isBase64Encoded"), source=name),
+            decode_body(fields.get("body"), fields.get("isBase64Encoded"), source=name),
             client_address(source_ip),
             server,
             scheme,
@@ -185,7 +188,7 @@ class ApiGatewayRest:
         return read_rest_result(result, request, settings, self.name)
 
 
-def _stage_prefix(path: str, context: Mapping[str, Any], http_api: bool) -> str:
+def _stage_prefix(path: str, context: dict[str, Any], http_api: bool) -> str:
     """The mount point API Gateway put in front of ``path`` (a stage, a base path).
 
     REST sends ``requestContext.path`` with it and ``path`` without, so the
