@@ -1,0 +1,41 @@
+"""Build hook: a pure-Python package by default; with ``HATCHWAY_MYPYC=1`` the
+modules every invocation runs through are compiled with mypyc.
+
+The metadata lives in pyproject.toml. The compiled modules are the same source
+files, so both builds pass the same test suite (see docs/performance.md).
+"""
+
+import os
+import shutil
+
+from setuptools import setup
+
+#: The per-invocation path: the WSGI runner, the value objects and
+#: every built-in event source. The rest (the ASGI runner's asyncio code, the
+#: local gateway, the runtime loop, the testing helpers) stays Python.
+COMPILED = [
+    "src/hatchway/http.py",
+    "src/hatchway/limits.py",
+    "src/hatchway/wsgi.py",
+    "src/hatchway/sources/_body.py",
+    "src/hatchway/sources/_fields.py",
+    "src/hatchway/sources/_headers.py",
+    "src/hatchway/sources/_paths.py",
+    "src/hatchway/sources/alb.py",
+    "src/hatchway/sources/apigw_http.py",
+    "src/hatchway/sources/apigw_rest.py",
+    "src/hatchway/sources/lambda_edge.py",
+    "src/hatchway/sources/vpc_lattice.py",
+]
+
+# setuptools reuses build/ between builds: a compiled build's extension modules
+# left there would end up in the next pure-Python wheel.
+shutil.rmtree("build", ignore_errors=True)
+
+ext_modules = []
+if os.environ.get("HATCHWAY_MYPYC") == "1":
+    from mypyc.build import mypycify
+
+    ext_modules = mypycify(COMPILED, opt_level="3", group_name="hatchway")
+
+setup(ext_modules=ext_modules)
