@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, machine
+from . import coldstart, machine, pure
 from .events import HTTP_API_V2, REST, LambdaContext
 from .timing import Contender, interleave, median, peak_memory
 
@@ -27,6 +27,7 @@ Factory = Callable[[], Handler]
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 FLOOR = "(floor: standard-library base64 alone)"
 NO_SPEEDUPS = "hatchway, without speedups"
+PURE = "hatchway, pure Python"
 
 
 # Adapters, each built from an app. Imports are deferred so that a case only
@@ -37,6 +38,13 @@ def hatchway(app: Any, **options: Any) -> Handler:
     from hatchway import Adapter
 
     return Adapter(app, **options)
+
+
+def hatchway_pure(app: Any) -> Handler:
+    """The same hatchway source, run uncompiled: what an install without the
+    compiled build gets (only timed when the installed hatchway is compiled)."""
+    adapter: Handler = pure.load().Adapter(app)
+    return adapter
 
 
 def mangum(app: Any, **options: Any) -> Handler:
@@ -124,6 +132,15 @@ def cases() -> list[Case]:
     with_client = frameworks.fastapi_with_client()
     plain_fastapi = frameworks.fastapi_app()
     flask = frameworks.flask_app()
+    compiled = pure.compiled()
+
+    def ours(target: Any) -> dict[str, Factory]:
+        """hatchway's rows: as installed, and its source uncompiled when that differs."""
+        rows: dict[str, Factory] = {"hatchway": lambda: hatchway(target)}
+        if compiled:
+            rows[PURE] = lambda: hatchway_pure(target)
+        return rows
+
     built: list[Case] = []
     for event_name, event in (("HTTP API v2", HTTP_API_V2), ("REST", REST)):
         built.append(
@@ -132,7 +149,7 @@ def cases() -> list[Case]:
                 event_name,
                 event,
                 {
-                    "hatchway": lambda: hatchway(app["asgi"]),
+                    **ours(app["asgi"]),
                     "Mangum(lifespan=off)": lambda: mangum(app["asgi"], lifespan="off"),
                 },
             )
@@ -143,7 +160,7 @@ def cases() -> list[Case]:
                 event_name,
                 event,
                 {
-                    "hatchway": lambda: hatchway(app["wsgi"]),
+                    **ours(app["wsgi"]),
                     "apig-wsgi": lambda: apig_wsgi(app["wsgi"]),
                     "serverless-wsgi": lambda: serverless_wsgi(app["wsgi"]),
                 },
@@ -155,7 +172,7 @@ def cases() -> list[Case]:
             "HTTP API v2",
             HTTP_API_V2,
             {
-                "hatchway": lambda: hatchway(with_client),
+                **ours(with_client),
                 "Mangum (default)": lambda: mangum(with_client),
             },
         ),
@@ -164,7 +181,7 @@ def cases() -> list[Case]:
             "HTTP API v2",
             HTTP_API_V2,
             {
-                "hatchway": lambda: hatchway(plain_fastapi),
+                **ours(plain_fastapi),
                 "Mangum(lifespan=off)": lambda: mangum(plain_fastapi, lifespan="off"),
                 "Mangum (default)": lambda: mangum(plain_fastapi),
             },
@@ -174,7 +191,7 @@ def cases() -> list[Case]:
             "HTTP API v2",
             HTTP_API_V2,
             {
-                "hatchway": lambda: hatchway(flask),
+                **ours(flask),
                 "apig-wsgi": lambda: apig_wsgi(flask),
                 "serverless-wsgi": lambda: serverless_wsgi(flask),
             },
@@ -184,7 +201,7 @@ def cases() -> list[Case]:
             "HTTP API v2",
             HTTP_API_V2,
             {
-                "hatchway": lambda: hatchway(app["binary_asgi"]),
+                **ours(app["binary_asgi"]),
                 "Mangum(lifespan=off)": lambda: mangum(app["binary_asgi"], lifespan="off"),
                 NO_SPEEDUPS: lambda: hatchway_stdlib_base64(app["binary_asgi"]),
                 FLOOR: lambda: base64_floor(app["binary_asgi"]),
@@ -195,7 +212,7 @@ def cases() -> list[Case]:
             "HTTP API v2",
             HTTP_API_V2,
             {
-                "hatchway": lambda: hatchway(app["binary_wsgi"]),
+                **ours(app["binary_wsgi"]),
                 "apig-wsgi": lambda: apig_wsgi(app["binary_wsgi"], binary_support=True),
                 NO_SPEEDUPS: lambda: hatchway_stdlib_base64(app["binary_wsgi"]),
                 "serverless-wsgi": lambda: serverless_wsgi(app["binary_wsgi"]),
