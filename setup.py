@@ -10,10 +10,13 @@ import shutil
 
 from setuptools import setup
 
-#: The per-invocation path: the WSGI runner, the value objects and
-#: every built-in event source. The rest (the ASGI runner's asyncio code, the
-#: local gateway, the runtime loop, the testing helpers) stays Python.
+#: The per-invocation path: the WSGI runner, the ASGI scope and response
+#: checks, the value objects, the size guard and every built-in event source.
+#: The rest (Adapter, whose option checks give their own errors; the ASGI
+#: runner's coroutines and loop; the local gateway, the runtime loop, the
+#: testing helpers) stays Python.
 COMPILED = [
+    "src/hatchway/asgi/messages.py",
     "src/hatchway/http.py",
     "src/hatchway/limits.py",
     "src/hatchway/wsgi.py",
