@@ -8,6 +8,7 @@ import ast
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +42,33 @@ def test_the_expected_build_is_loaded() -> None:
     for name in compiled_modules():
         origin = importlib.import_module(name).__file__ or ""
         assert origin.endswith(".py") is (expected == "pure"), origin
+
+
+def test_public_classes_take_python_subclasses() -> None:
+    # A compiled class refuses Python subclasses unless it says otherwise
+    # (hatchway._mypyc); the pure package always takes them.
+    from events import http_api
+    from hatchway import Adapter, Request, Response
+    from hatchway.sources import BUILTIN_SOURCES
+
+    for base in (Request, Response, *{type(source) for source in BUILTIN_SOURCES}):
+        subclass = type(f"My{base.__name__}", (base,), {})
+        assert issubclass(subclass, base)
+
+    source_type = next(type(s) for s in BUILTIN_SOURCES if s.name == "apigw-http")
+
+    class Tagged(source_type):  # type: ignore[misc, valid-type]
+        name = "tagged"
+
+        def render(self, response: Any, event: Any, options: Any) -> Any:
+            result = super().render(response, event, options)
+            result["headers"]["x-tagged"] = "1"
+            return result
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    result = Adapter(app, sources=[Tagged()])(http_api("/"), None)
+    assert result["statusCode"] == 200
+    assert result["headers"]["x-tagged"] == "1"

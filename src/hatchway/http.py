@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._mypyc import mypyc_attr
+
 __all__ = ["Headers", "Request", "Response", "first_header"]
 
 #: Request headers: lower-case names and values as latin-1 text (one character
@@ -25,6 +27,7 @@ def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return None
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Request:
     """One HTTP request as the app should see it.
 
@@ -75,6 +78,7 @@ class Request:
         return f"<Request {self.method} {self.path!r} root_path={self.root_path!r}>"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Response:
     """One complete HTTP response produced by the app.
 

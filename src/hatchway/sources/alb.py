@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -101,6 +102,7 @@ def _query(single: Any, multi: Any) -> bytes:
     return quote(text, safe=_QUERY_SAFE).encode("ascii")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Alb:
     """Application Load Balancer, single- and multi-value modes."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ApiGatewayHttp:
     """API Gateway HTTP API, payload format 2.0."""
 
@@ -143,6 +145,7 @@ class ApiGatewayHttp:
         return read_v2_result(result, self.name)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FunctionUrl(ApiGatewayHttp):
     """Lambda Function URL: the payload 2.0 shape with an encoded ``rawPath`` and no stage."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -93,6 +94,7 @@ def _split(
     return first, repeated
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ApiGatewayRest:
     """API Gateway REST API proxy integration (and HTTP API payload 1.0)."""
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import binascii
 from collections.abc import Mapping
 
+from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
@@ -145,6 +146,7 @@ def _body(request: Mapping[str, Any]) -> bytes:
     return decode_body(body.get("data"), body.get("encoding") == "base64", source="lambda-edge")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class LambdaEdge:
     """CloudFront Lambda@Edge viewer-request and origin-request triggers."""
 

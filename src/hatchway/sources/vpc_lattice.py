@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -54,6 +55,7 @@ def _first(event: Event, *keys: str) -> Any:
     return None
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class VpcLattice:
     """VPC Lattice, event structure versions 1 (snake_case) and 2."""
 
