@@ -193,12 +193,15 @@ class Adapter:
         raise UnsupportedEvent(event, (s.name for s in self.sources))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        try:
-            source = self.source_for(event)
-        except UnsupportedEvent:
-            if self.passthrough is None or is_websocket_event(event):
-                raise
-            return self.passthrough(event, context, self._run)
+        source = self._last_source
+        # source_for()'s first guess, without its call: the usual invocation.
+        if source is None or type(event) is not dict or not source.matches(event):
+            try:
+                source = self.source_for(event)
+            except UnsupportedEvent:
+                if self.passthrough is None or is_websocket_event(event):
+                    raise
+                return self.passthrough(event, context, self._run)
         options = self.options
         try:
             request = source.parse(event, options)
