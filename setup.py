@@ -10,15 +10,17 @@ import shutil
 
 from setuptools import setup
 
-#: The per-invocation path: the WSGI runner, the ASGI scope, response checks
-#: and deadline guard, the value objects, the size guard and every built-in
-#: event source. The rest stays Python: Adapter (its option checks give their
-#: own errors), the ASGI runner's coroutines and loop (compiled coroutines
-#: throw() into the app with the signature deprecated since Python 3.12), the
-#: local gateway, the runtime loop and the testing helpers.
+#: The per-invocation path: the invocation itself (dispatch.py), the WSGI
+#: runner, the ASGI scope, response checks and deadline guard, the value
+#: objects, the size guard and every built-in event source. The rest stays
+#: Python: Adapter's option checks (they give their own errors), the ASGI
+#: runner's coroutines and loop (compiled coroutines throw() into the app with
+#: the signature deprecated since Python 3.12), the local gateway, the runtime
+#: loop and the testing helpers.
 COMPILED = [
     "src/hatchway/asgi/deadline.py",
     "src/hatchway/asgi/messages.py",
+    "src/hatchway/dispatch.py",
     "src/hatchway/http.py",
     "src/hatchway/limits.py",
     "src/hatchway/wsgi.py",

@@ -148,7 +148,7 @@ class StreamingHandler:
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the
         first byte is logged and propagates: the response cannot change any more."""
-        from .adapter import _plain, _request_id
+        from .dispatch import _plain, _request_id
 
         adapter = self.adapter
         sink = _PreludeSink(self, source, event, out)
