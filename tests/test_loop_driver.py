@@ -5,6 +5,7 @@ the same running-loop state, polling and timers as run_forever() for the rest.""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import logging
 import socket
@@ -138,6 +139,28 @@ def test_an_immediate_coroutine_takes_no_pass(
     assert passes == [0]
     assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
     assert passes[0] >= 2  # at least: wait for the timer, then finish
+
+
+@needs_driver
+def test_the_first_step_runs_in_the_task_and_its_own_context(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    order: list[str] = []
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    async def step() -> str:
+        order.append("step")
+        assert asyncio.current_task() is not None
+        var.set("inside")
+        return var.get()
+
+    loop.call_soon(order.append, "ready before")
+    assert run_to_completion(loop, step()) == "inside"
+    assert var.get() == "unset"  # the task ran in a copy of the context
+    # Before 3.12 the callbacks ready before the call run first, as in a pass;
+    # an eager first step (3.12+) runs at once and leaves them to a later pass.
+    assert order == (["step"] if loop_module._EAGER_START else ["ready before", "step"])
+    assert_idle(loop)
 
 
 def test_a_coroutine_that_waits_on_a_socket_falls_back(loop: asyncio.AbstractEventLoop) -> None:

@@ -123,14 +123,18 @@ def run_to_completion(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any,
             # have had: an app that never waits is done without any pass.
             task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
         else:
-            task = loop.create_task(coro)
+            # A Task of its own, as on 3.12 (no task factory: the loop is private).
+            task = asyncio.Task(coro, loop=loop)
             # Its first step without the pass's poll, as an eager start takes it:
-            # the callbacks ready now (the step among them) run as a pass runs them.
+            # the callbacks ready before it run first, as a pass runs them; the
+            # step itself (just scheduled, last) runs straight in its context.
             ready = state._ready
+            step = ready.pop()
             for _ in range(len(ready)):
                 handle = ready.popleft()
                 if not handle._cancelled:
                     handle._run()
+            step._context.run(step._callback, *step._args)
         run_once = state._run_once
         while not task.done():
             run_once()
