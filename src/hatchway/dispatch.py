@@ -18,7 +18,7 @@ from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
     from .passthrough import Passthrough
     from .sources.base import SourceOptions
@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatch"]
 
-logger = LazyLogger("hatchway")
+logger: Final = LazyLogger("hatchway")
 #: One line per request at INFO, only with ``Adapter(access_log=True)``.
-access_logger = LazyLogger("hatchway.access")
+access_logger: Final = LazyLogger("hatchway.access")
 
-_PLAIN_TEXT = [("content-type", "text/plain; charset=utf-8")]
+_PLAIN_TEXT: Final = [("content-type", "text/plain; charset=utf-8")]
 
 
 def _plain(status: int, text: str) -> Response:

@@ -33,15 +33,15 @@ from ._paths import from_encoded, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
 __all__ = ["Alb", "case_variants", "status_line"]
 
-_QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+_QUERY_SAFE: Final = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
-RESPONSE_LIMIT = 1024 * 1024
+RESPONSE_LIMIT: Final = 1024 * 1024
 #: Status lines made so far, by code (at most the 500 valid codes).
-_status_lines: dict[int, str] = {}
+_status_lines: Final[dict[int, str]] = {}
 
 
 def status_line(status: int) -> str:
@@ -176,10 +176,10 @@ class Alb:
 # The gateway direction: what a load balancer sends its Lambda target group
 # and how it reads the result.
 
-_TARGET_GROUP = (
+_TARGET_GROUP: Final = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hatchway/0123456789abcdef"
 )
-_BAD_GATEWAY = (
+_BAD_GATEWAY: Final = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 )

@@ -32,7 +32,7 @@ from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_p
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 
@@ -183,7 +183,7 @@ def _joined_and_cookies(
 # The gateway direction: what an HTTP API (payload 2.0, $default route) or a
 # Function URL sends, and how it reads the result.
 
-_V2_ERROR = b'{"message":"Internal Server Error"}'
+_V2_ERROR: Final = b'{"message":"Internal Server Error"}'
 
 
 def gateway_decoded_path(path: str) -> str:

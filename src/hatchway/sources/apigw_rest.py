@@ -30,7 +30,7 @@ from ._paths import from_decoded, from_encoded, has_prefix, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
 __all__ = ["ApiGatewayRest", "encode_query", "render_single_and_multi"]
 
@@ -219,8 +219,8 @@ def _stage_prefix(path: str, context: dict[str, Any], http_api: bool) -> str:
 # The gateway direction: what a REST API (regional endpoint, Lambda proxy
 # integration on a greedy {proxy+} resource) sends and how it reads the result.
 
-_REST_ERROR = b'{"message": "Internal server error"}'
-_FORBIDDEN = b'{"message":"Forbidden"}'
+_REST_ERROR: Final = b'{"message": "Internal server error"}'
+_FORBIDDEN: Final = b'{"message":"Forbidden"}'
 
 
 def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:

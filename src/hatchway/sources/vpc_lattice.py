@@ -41,7 +41,7 @@ from .apigw_rest import encode_query
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
 __all__ = ["VpcLattice"]
 
@@ -140,8 +140,8 @@ class VpcLattice:
 # The gateway direction: what a VPC Lattice service sends a Lambda target group
 # (event structure version 2) and how it reads the result.
 
-_ARN = "arn:aws:vpc-lattice:us-east-1:123456789012"
-_DEFAULT_DOMAIN = "hatchway-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+_ARN: Final = "arn:aws:vpc-lattice:us-east-1:123456789012"
+_DEFAULT_DOMAIN: Final = "hatchway-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
 
 
 def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
