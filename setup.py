@@ -16,7 +16,9 @@ from setuptools import setup
 #: Python: Adapter's option checks (they give their own errors), the ASGI
 #: runner's coroutines and loop (compiled coroutines throw() into the app with
 #: the signature deprecated since Python 3.12), the local gateway, the runtime
-#: loop and the testing helpers.
+#: loop and the testing helpers. In these modules, module-level constants and
+#: caches are declared Final: compiled code then reads them from C statics
+#: instead of looking them up in the module's dict.
 COMPILED = [
     "src/hatchway/asgi/deadline.py",
     "src/hatchway/asgi/messages.py",
