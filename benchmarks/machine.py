@@ -50,8 +50,4 @@ def describe() -> list[tuple[str, str]]:
         ("Python", f"{platform.python_implementation()} {sys.version.split()[0]}"),
     ]
     rows.extend((package, _version(package)) for package in PACKAGES)
-    from .pure import compiled
-
-    build = "compiled with mypyc (HATCHWAY_MYPYC=1)" if compiled() else "pure Python"
-    rows.insert(5, ("hatchway build", build))
     return rows

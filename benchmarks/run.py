@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, machine, pure
+from . import coldstart, machine
 from .events import HTTP_API_V2, REST, LambdaContext
 from .timing import Contender, interleave, median, peak_memory
 
@@ -27,7 +27,6 @@ Factory = Callable[[], Handler]
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 FLOOR = "(floor: standard-library base64 alone)"
 NO_SPEEDUPS = "hatchway, without speedups"
-PURE = "hatchway, pure Python"
 
 
 # Adapters, each built from an app. Imports are deferred so that a case only
@@ -38,13 +37,6 @@ def hatchway(app: Any, **options: Any) -> Handler:
     from hatchway import Adapter
 
     return Adapter(app, **options)
-
-
-def hatchway_pure(app: Any) -> Handler:
-    """The same hatchway source, run uncompiled: what an install without the
-    compiled build gets (only timed when the installed hatchway is compiled)."""
-    adapter: Handler = pure.load().Adapter(app)
-    return adapter
 
 
 def mangum(app: Any, **options: Any) -> Handler:
@@ -132,14 +124,9 @@ def cases() -> list[Case]:
     with_client = frameworks.fastapi_with_client()
     plain_fastapi = frameworks.fastapi_app()
     flask = frameworks.flask_app()
-    compiled = pure.compiled()
 
     def ours(target: Any) -> dict[str, Factory]:
-        """hatchway's rows: as installed, and its source uncompiled when that differs."""
-        rows: dict[str, Factory] = {"hatchway": lambda: hatchway(target)}
-        if compiled:
-            rows[PURE] = lambda: hatchway_pure(target)
-        return rows
+        return {"hatchway": lambda: hatchway(target)}
 
     built: list[Case] = []
     for event_name, event in (("HTTP API v2", HTTP_API_V2), ("REST", REST)):

@@ -514,8 +514,6 @@ def test_size_guard_measures_base64_bodies_without_serialising(
     real = hatchway.limits.serialized_size
     dumps = json.dumps
 
-    # json.dumps, not serialized_size, is counted: a compiled build calls the
-    # latter directly, past any patch of the module attribute.
     def counting(*args: Any, **kwargs: Any) -> str:
         calls.append(1)
         return dumps(*args, **kwargs)

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Mapping
 
 from ._log import LazyLogger
-from ._mypyc import mypyc_attr
 from ._typing import TYPE_CHECKING
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response
@@ -18,7 +17,7 @@ from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
     from .passthrough import Passthrough
     from .sources.base import SourceOptions
@@ -28,11 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatch"]
 
-logger: Final = LazyLogger("hatchway")
+logger = LazyLogger("hatchway")
 #: One line per request at INFO, only with ``Adapter(access_log=True)``.
-access_logger: Final = LazyLogger("hatchway.access")
+access_logger = LazyLogger("hatchway.access")
 
-_PLAIN_TEXT: Final = [("content-type", "text/plain; charset=utf-8")]
+_PLAIN_TEXT = [("content-type", "text/plain; charset=utf-8")]
 
 
 def _plain(status: int, text: str) -> Response:
@@ -43,7 +42,6 @@ def _request_id(context: Any) -> str:
     return str(getattr(context, "aws_request_id", None) or "-")
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class Dispatch:
     """Runs one invocation with the settings an :class:`~hatchway.Adapter` made."""
 

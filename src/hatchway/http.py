@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._mypyc import mypyc_attr
-
 __all__ = ["Headers", "Request", "Response", "first_header"]
 
 #: Request headers: lower-case names and values as latin-1 text (one character
@@ -27,7 +25,6 @@ def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return None
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class Request:
     """One HTTP request as the app should see it.
 
@@ -78,7 +75,6 @@ class Request:
         return f"<Request {self.method} {self.path!r} root_path={self.root_path!r}>"
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class Response:
     """One complete HTTP response produced by the app.
 

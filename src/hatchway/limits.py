@@ -13,20 +13,20 @@ import sys
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["SYNC_INVOKE_LIMIT", "fits", "serialized_size"]
 
 #: The synchronous invocation payload limit, in bytes (6 MB as Lambda counts it).
-SYNC_INVOKE_LIMIT: Final = 6_291_556
+SYNC_INVOKE_LIMIT = 6_291_556
 
 # The runtime client escapes non-ASCII text as \uXXXX before Python 3.12 and
 # sends it as UTF-8 from 3.12 on; measure the way it serialises.
-_ENSURE_ASCII: Final = sys.version_info < (3, 12)
+_ENSURE_ASCII = sys.version_info < (3, 12)
 #: The most bytes one character of a body can take once serialised (\uXXXX).
-_WORST_EXPANSION: Final = 6
+_WORST_EXPANSION = 6
 #: Room for the status, flags and punctuation around body and headers.
-_FRAME: Final = 1024
+_FRAME = 1024
 
 
 def serialized_size(result: Any) -> int:

@@ -18,11 +18,11 @@ from .http import Request, Response
 
 __all__ = ["WsgiRunner"]
 
-logger: Final = LazyLogger("hatchway.wsgi")
+logger = LazyLogger("hatchway.wsgi")
 
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any, Final
+    from typing import Any
 
     ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
     StartResponse = Callable[..., Callable[[bytes], None]]
@@ -34,9 +34,9 @@ def _forbidden(text: str) -> bool:
     return "\r" in text or "\n" in text or "\0" in text
 
 
-_PORT_TEXT: Final = {443: "443", 80: "80"}
+_PORT_TEXT = {443: "443", 80: "80"}
 #: The environ keys set per request (REMOTE_ADDR only when the client is known).
-_PER_REQUEST: Final = (
+_PER_REQUEST = (
     "REQUEST_METHOD",
     "SCRIPT_NAME",
     "PATH_INFO",
@@ -100,7 +100,7 @@ class _Exchange:
 
 #: Status lines already checked -> their code. Apps use a handful, so checking
 #: each once saves the work on every response; bounded all the same.
-_status_codes: Final[dict[str, int]] = {}
+_status_codes: dict[str, int] = {}
 
 
 def _check_status(status: Any) -> int:
@@ -127,9 +127,9 @@ def _check_status(status: Any) -> int:
 #: Response header pairs already checked -> the pair passed on. Apps send the
 #: same few again and again; bounded, and only short ones (what is unique per
 #: response, a session cookie, takes the checks every time).
-_checked_pairs: Final[dict[tuple[str, str], tuple[str, str]]] = {}
-_CHECKED_MAX: Final = 512
-_CHECKED_FIELD_MAX: Final = 128
+_checked_pairs: dict[tuple[str, str], tuple[str, str]] = {}
+_CHECKED_MAX = 512
+_CHECKED_FIELD_MAX = 128
 
 
 def _check_headers(headers: Any) -> list[tuple[str, str]]:

@@ -17,12 +17,12 @@ import threading
 import time
 from asyncio import current_task
 from time import monotonic
-from typing import Any, Final
+from typing import Any
 
 __all__ = ["POLL", "Deadline", "arm"]
 
 #: How often the watchdog looks at the current deadline, in seconds.
-POLL: Final = 0.05
+POLL = 0.05
 
 
 class Deadline:
@@ -77,7 +77,7 @@ class _Watchdog:
                     deadline.task.get_loop().call_soon_threadsafe(deadline._expire)
 
 
-_watchdog: Final = _Watchdog()
+_watchdog = _Watchdog()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_watchdog.after_fork)
 

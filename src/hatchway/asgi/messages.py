@@ -6,7 +6,7 @@ compiled build (setup.py) can compile them; the runner's coroutines stay Python.
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Any
 
 from ..errors import ProtocolError
 from ..http import Request
@@ -15,10 +15,10 @@ __all__ = ["check_headers", "check_status", "encode_headers", "http_scope"]
 
 #: spec_version 2.4: send() never fails for a gone client, so Starlette need not
 #: run a task listening for disconnects.
-_SPEC_VERSION: Final = "2.4"
+_SPEC_VERSION = "2.4"
 # One regex search per field: far cheaper than a generator per forbidden byte.
-_BAD_NAME: Final = re.compile(rb"[\r\n\0: ]").search
-_BAD_VALUE: Final = re.compile(rb"[\r\n\0]").search
+_BAD_NAME = re.compile(rb"[\r\n\0: ]").search
+_BAD_VALUE = re.compile(rb"[\r\n\0]").search
 
 
 def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any) -> dict[str, Any]:
@@ -59,11 +59,11 @@ def check_status(status: Any) -> int:
 #: again; one lookup then replaces a search and a decode. Bounded, and only
 #: short fields: what is unique per response (a session cookie) simply takes
 #: the checks every time.
-_checked_names: Final[dict[bytes, str]] = {}
-_checked_values: Final[dict[bytes, str]] = {}
-_CHECKED_MAX: Final = 512
-_BYTES_LIKE: Final = (bytes, bytearray, memoryview)
-_CHECKED_FIELD_MAX: Final = 128
+_checked_names: dict[bytes, str] = {}
+_checked_values: dict[bytes, str] = {}
+_CHECKED_MAX = 512
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+_CHECKED_FIELD_MAX = 128
 
 
 def check_headers(headers: Any) -> list[tuple[str, str]]:
@@ -106,7 +106,7 @@ def _remember(known: dict[bytes, str], field: bytes) -> str:
 
 
 #: Lower-case header names -> their ASGI bytes (bounded: names come from clients).
-_header_names: Final[dict[str, bytes]] = {}
+_header_names: dict[str, bytes] = {}
 
 
 def encode_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:

@@ -11,12 +11,12 @@ from ..http import Response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Final, Literal
+    from typing import Literal
 
 __all__ = ["DEFAULT_TEXT_TYPES", "BodyCodec", "base64_text", "decode_body"]
 
 # Exact media types (besides text/*) whose bodies AWS may carry as text.
-DEFAULT_TEXT_TYPES: Final = frozenset(
+DEFAULT_TEXT_TYPES = frozenset(
     {
         "application/json",
         "application/javascript",
@@ -31,7 +31,7 @@ DEFAULT_TEXT_TYPES: Final = frozenset(
     }
 )
 # Structured-syntax suffixes (RFC 6839) that make any type textual.
-_TEXT_SUFFIXES: Final = ("+json", "+xml", "+yaml")
+_TEXT_SUFFIXES = ("+json", "+xml", "+yaml")
 
 
 def decode_body(body: object, is_base64: object, *, source: str) -> bytes:

@@ -8,13 +8,13 @@ from .._typing import TYPE_CHECKING
 from ..errors import InvalidEvent
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["mapping", "require_method", "require_path"]
 
 #: RFC 9110 token characters (a method that is not all letters is checked
 #: against them; ``re`` is imported only then, off the import path).
-_TOKEN: Final = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from ..errors import InvalidEvent
 from ..http import Headers
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = [
     "client_address",
@@ -22,11 +22,11 @@ __all__ = [
     "server_and_scheme",
 ]
 
-_DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 #: What X-Forwarded-Port nearly always says, read without parsing.
-_DEFAULT_PORT_TEXT: Final = {"443": 443, "80": 80}
+_DEFAULT_PORT_TEXT = {"443": 443, "80": 80}
 #: Used only when neither a Host header nor a domain name says who we are.
-PLACEHOLDER_HOST: Final = "localhost"
+PLACEHOLDER_HOST = "localhost"
 
 
 def latin1(value: str) -> bytes:
@@ -61,7 +61,7 @@ def _values(value: Any) -> Iterable[str]:
 
 
 #: Header names as events spell them -> lower-case latin-1 text.
-_header_keys: Final[dict[str, str]] = {}
+_header_keys: dict[str, str] = {}
 
 
 def _key(name: str) -> str:
@@ -177,7 +177,7 @@ def collect_headers(
 
 #: The names the sources look up in the map ``collect_headers`` returns
 #: (``cloudfront-forwarded-proto``: Lambda@Edge's scheme).
-LOOKED_UP: Final = (
+LOOKED_UP = (
     "host",
     "x-forwarded-proto",
     "x-forwarded-port",
@@ -208,7 +208,7 @@ class _NameSet:
 #: Requests from one kind of client send the same names in the same order, so
 #: the names are checked and lower-cased once. A tuple of the names is a cheap
 #: key: its hash combines the names' own, which the event's dict has already.
-_name_sets: Final[dict[tuple[Any, ...], _NameSet]] = {}
+_name_sets: dict[tuple[Any, ...], _NameSet] = {}
 
 
 def _ascii_names(headers: Mapping[str, Any]) -> _NameSet | None:

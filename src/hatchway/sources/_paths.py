@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from .._typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Final
-
 __all__ = ["from_decoded", "from_encoded", "has_prefix", "mount_point", "strip_prefix"]
 
 # Characters a path may carry unescaped (RFC 3986 pchar plus "/").
-_PATH_SAFE: Final = "/:@!$&'()*+,;=-._~"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def from_encoded(raw: str) -> tuple[str, bytes]:

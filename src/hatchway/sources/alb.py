@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -33,15 +32,15 @@ from ._paths import from_encoded, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["Alb", "case_variants", "status_line"]
 
-_QUERY_SAFE: Final = "!#$%&'()*+,/:;=?@[]~-._"
+_QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
-RESPONSE_LIMIT: Final = 1024 * 1024
+RESPONSE_LIMIT = 1024 * 1024
 #: Status lines made so far, by code (at most the 500 valid codes).
-_status_lines: Final[dict[int, str]] = {}
+_status_lines: dict[int, str] = {}
 
 
 def status_line(status: int) -> str:
@@ -102,7 +101,6 @@ def _query(single: Any, multi: Any) -> bytes:
     return quote(text, safe=_QUERY_SAFE).encode("ascii")
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class Alb:
     """Application Load Balancer, single- and multi-value modes."""
 
@@ -176,10 +174,10 @@ class Alb:
 # The gateway direction: what a load balancer sends its Lambda target group
 # and how it reads the result.
 
-_TARGET_GROUP: Final = (
+_TARGET_GROUP = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hatchway/0123456789abcdef"
 )
-_BAD_GATEWAY: Final = (
+_BAD_GATEWAY = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 )

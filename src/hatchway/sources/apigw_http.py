@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -32,12 +31,11 @@ from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_p
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["ApiGatewayHttp", "FunctionUrl"]
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class ApiGatewayHttp:
     """API Gateway HTTP API, payload format 2.0."""
 
@@ -145,7 +143,6 @@ class ApiGatewayHttp:
         return read_v2_result(result, self.name)
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class FunctionUrl(ApiGatewayHttp):
     """Lambda Function URL: the payload 2.0 shape with an encoded ``rawPath`` and no stage."""
 
@@ -183,7 +180,7 @@ def _joined_and_cookies(
 # The gateway direction: what an HTTP API (payload 2.0, $default route) or a
 # Function URL sends, and how it reads the result.
 
-_V2_ERROR: Final = b'{"message":"Internal Server Error"}'
+_V2_ERROR = b'{"message":"Internal Server Error"}'
 
 
 def gateway_decoded_path(path: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -30,7 +29,7 @@ from ._paths import from_decoded, from_encoded, has_prefix, mount_point
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["ApiGatewayRest", "encode_query", "render_single_and_multi"]
 
@@ -94,7 +93,6 @@ def _split(
     return first, repeated
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class ApiGatewayRest:
     """API Gateway REST API proxy integration (and HTTP API payload 1.0)."""
 
@@ -219,8 +217,8 @@ def _stage_prefix(path: str, context: dict[str, Any], http_api: bool) -> str:
 # The gateway direction: what a REST API (regional endpoint, Lambda proxy
 # integration on a greedy {proxy+} resource) sends and how it reads the result.
 
-_REST_ERROR: Final = b'{"message": "Internal server error"}'
-_FORBIDDEN: Final = b'{"message":"Forbidden"}'
+_REST_ERROR = b'{"message": "Internal server error"}'
+_FORBIDDEN = b'{"message":"Forbidden"}'
 
 
 def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:

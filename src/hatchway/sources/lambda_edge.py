@@ -24,7 +24,6 @@ from __future__ import annotations
 import binascii
 from collections.abc import Mapping
 
-from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
@@ -43,22 +42,22 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["RESPONSE_LIMITS", "LambdaEdge", "is_forbidden_header"]
 
 
-REQUEST_TRIGGERS: Final = ("viewer-request", "origin-request")
-RESPONSE_TRIGGERS: Final = ("viewer-response", "origin-response")
+REQUEST_TRIGGERS = ("viewer-request", "origin-request")
+RESPONSE_TRIGGERS = ("viewer-response", "origin-response")
 
 #: The largest generated response CloudFront accepts per trigger, headers and
 #: body included (CloudFront developer guide, quotas on Lambda@Edge).
-RESPONSE_LIMITS: Final = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
+RESPONSE_LIMITS = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
 # Headers a Lambda@Edge function may not set (CloudFront answers 502 if it
 # does): the guide's disallowed list, plus the ones read-only in every trigger
 # that CloudFront computes itself for the generated response.
-_FORBIDDEN: Final = frozenset(
+_FORBIDDEN = frozenset(
     {
         "connection",
         "expect",
@@ -80,9 +79,9 @@ _FORBIDDEN: Final = frozenset(
         "via",
     }
 )
-_FORBIDDEN_PREFIXES: Final = ("x-amz-cf-", "x-amzn-", "x-edge-")
+_FORBIDDEN_PREFIXES = ("x-amz-cf-", "x-amzn-", "x-edge-")
 # Statuses that never carry a body; CloudFront fails a 204 that has one.
-_NO_BODY: Final = (204, 304)
+_NO_BODY = (204, 304)
 
 
 def is_forbidden_header(name: str) -> bool:
@@ -146,7 +145,6 @@ def _body(request: Mapping[str, Any]) -> bytes:
     return decode_body(body.get("data"), body.get("encoding") == "base64", source="lambda-edge")
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class LambdaEdge:
     """CloudFront Lambda@Edge viewer-request and origin-request triggers."""
 
@@ -248,9 +246,9 @@ def _generated_response(response: Response, options: SourceOptions) -> dict[str,
 # The gateway direction: what CloudFront sends a viewer-request function and
 # how it reads the generated response.
 
-_DISTRIBUTION_ID: Final = "EDFDVBD6EXAMPLE"
-_DEFAULT_DOMAIN: Final = "d111111abcdef8.cloudfront.net"
-_BAD_GATEWAY: Final = (
+_DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
+_DEFAULT_DOMAIN = "d111111abcdef8.cloudfront.net"
+_BAD_GATEWAY = (
     b"<html><head><title>502 ERROR</title></head><body><h1>502 ERROR</h1>"
     b"<p>The Lambda function returned an invalid response: CloudFront could not "
     b"satisfy the request.</p></body></html>"

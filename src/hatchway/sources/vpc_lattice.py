@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._mypyc import mypyc_attr
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
@@ -41,7 +40,7 @@ from .apigw_rest import encode_query
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["VpcLattice"]
 
@@ -55,7 +54,6 @@ def _first(event: Event, *keys: str) -> Any:
     return None
 
 
-@mypyc_attr(allow_interpreted_subclasses=True)
 class VpcLattice:
     """VPC Lattice, event structure versions 1 (snake_case) and 2."""
 
@@ -140,8 +138,8 @@ class VpcLattice:
 # The gateway direction: what a VPC Lattice service sends a Lambda target group
 # (event structure version 2) and how it reads the result.
 
-_ARN: Final = "arn:aws:vpc-lattice:us-east-1:123456789012"
-_DEFAULT_DOMAIN: Final = "hatchway-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+_ARN = "arn:aws:vpc-lattice:us-east-1:123456789012"
+_DEFAULT_DOMAIN = "hatchway-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
 
 
 def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
