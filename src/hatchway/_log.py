@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-__all__ = ["LazyLogger"]
+__all__ = ["LazyLogger", "request_id_of"]
 
 
 class LazyLogger:
@@ -33,3 +33,8 @@ class LazyLogger:
 
             logger = self._logger = logging.getLogger(self.name)
         return getattr(logger, attribute)
+
+
+def request_id_of(context: Any) -> str:
+    """The invocation's request id for log lines; ``-`` without a context."""
+    return str(getattr(context, "aws_request_id", None) or "-")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 
+from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
-from .dispatch import Dispatch
+from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
+from .http import Request, Response, plain_response
 from .interface import detect_interface
-from .passthrough import make_passthrough
+from .limits import SYNC_INVOKE_LIMIT, fits
+from .passthrough import is_websocket_event, make_passthrough
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
 
@@ -16,14 +20,21 @@ if TYPE_CHECKING:
 
     from .sources.protocols import Source
 
+    #: What runs the app: an ASGI or WSGI runner, called per request.
+    Runner = Callable[[Request, Any, Any], Response]
+
 __all__ = ["Adapter"]
 
 _INTERFACES = ("auto", "asgi", "wsgi")
 _LIFESPANS = ("auto", "on", "off")
 _ERRORS = ("respond", "raise")
 
+logger = LazyLogger("hatchway")
+#: One line per request at INFO, only with ``Adapter(access_log=True)``.
+access_logger = LazyLogger("hatchway.access")
 
-class Adapter(Dispatch):
+
+class Adapter:
     """A Lambda handler running ``app`` for every HTTP event source.
 
     ``handler = Adapter(app)`` and set ``module.handler`` as the function's
@@ -117,16 +128,6 @@ class Adapter(Dispatch):
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
-        # Only built-in sources are known to be mutually exclusive; custom ones
-        # are tried in order, before them, every time.
-        self._remember_source = not custom
-        self._last_source: Source | None = None
-        #: Each source's response size limit, when it has its own (per event).
-        self._limits: dict[Source, Callable[[Any], int]] = {
-            source: limit
-            for source in self.sources
-            if (limit := getattr(source, "response_limit", None)) is not None
-        }
         self.passthrough = make_passthrough(passthrough, self.options.base_path)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
@@ -135,6 +136,7 @@ class Adapter(Dispatch):
             from .streaming import streaming_sources
 
             self.streaming = streaming_sources(streaming, kind)
+        self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
 
@@ -148,6 +150,105 @@ class Adapter(Dispatch):
             from .wsgi import WsgiRunner
 
             self.runner = WsgiRunner(app)
+
+    def source_for(self, event: Any) -> Source:
+        """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
+        if isinstance(event, Mapping):
+            for source in self.sources:
+                if source.matches(event):
+                    return source
+            if is_websocket_event(event):
+                raise UnsupportedEvent(
+                    event,
+                    (s.name for s in self.sources),
+                    "API Gateway WebSocket events are not supported: hatchway serves HTTP "
+                    "requests; route WebSocket APIs to a separate handler",
+                )
+        raise UnsupportedEvent(event, (s.name for s in self.sources))
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        try:
+            source = self.source_for(event)
+        except UnsupportedEvent:
+            if self.passthrough is None or is_websocket_event(event):
+                raise
+            return self.passthrough(event, context, self._run)
+        options = self.options
+        try:
+            request = source.parse(event, options)
+        except BadRequest as exc:
+            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
+            return source.render(plain_response(400, "Bad Request"), event, options)
+        started = time.perf_counter() if self.access_log else 0.0
+        response = self._run(request, event, context)
+        if self.exclude_headers:
+            excluded = self.exclude_headers
+            response.headers = [h for h in response.headers if h[0].lower() not in excluded]
+        result = source.render(response, event, options)
+        # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
+        limit_of = getattr(source, "response_limit", None)
+        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+        within, size = fits(result, response.headers, limit)
+        if not within:
+            logger.error(
+                "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "
+                "%d-byte limit (request id %s)",
+                source.name,
+                request.method,
+                request.path,
+                size,
+                limit,
+                request_id_of(context),
+            )
+            response = plain_response(500, "Internal Server Error: response too large")
+            result = source.render(response, event, options)
+        if self.access_log:
+            access_logger.info(
+                "%s %s %d %.1fms %d bytes (request id %s)",
+                request.method,
+                request.path,
+                response.status,
+                (time.perf_counter() - started) * 1000,
+                len(response.body),
+                request_id_of(context),
+            )
+        return result
+
+    def _run(self, request: Request, event: Any, context: Any) -> Response:
+        try:
+            return self.runner(request, event, context)
+        except Exception as exc:
+            return self.error_response(exc, request, context)
+
+    def error_response(self, exc: Exception, request: Request, context: Any) -> Response:
+        """The answer to an app that failed with ``exc``, logged with the request
+        id; ``exc`` is raised again where the invocation itself must fail (a failed
+        lifespan startup; any app error with ``errors="raise"``)."""
+        request_id = request_id_of(context)
+        if isinstance(exc, LifespanFailure):
+            logger.error("lifespan startup failed (request id %s)", request_id)
+            raise exc
+        if isinstance(exc, DeadlineExceeded):
+            logger.error(
+                "504 Gateway Timeout: %s %s: %s (request id %s)",
+                request.method,
+                request.path,
+                exc,
+                request_id,
+            )
+            response = plain_response(504, "Gateway Timeout")
+        else:
+            logger.error(
+                "500 Internal Server Error: %s %s failed (request id %s)",
+                request.method,
+                request.path,
+                request_id,
+                exc_info=exc,
+            )
+            response = plain_response(500, "Internal Server Error")
+        if self.errors == "raise":
+            raise exc
+        return response
 
 
 def _choice(option: str, value: object, allowed: tuple[str, ...]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["Headers", "Request", "Response", "first_header"]
+__all__ = ["Headers", "Request", "Response", "first_header", "plain_response"]
 
 #: Request headers: lower-case names and values as latin-1 text (one character
 #: per byte, as WSGI wants them; ASGI gets them encoded), repeats kept in order.
@@ -95,3 +95,8 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+def plain_response(status: int, text: str) -> Response:
+    """A short plain-text answer of hatchway's own (400, 500, 504)."""
+    return Response(status, [("content-type", "text/plain; charset=utf-8")], text.encode("utf-8"))

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._log import LazyLogger
+from ._log import LazyLogger, request_id_of
 from .errors import BadRequest
-from .http import Response
+from .http import Response, plain_response
 
 if TYPE_CHECKING:
     from .adapter import Adapter
@@ -148,15 +148,13 @@ class StreamingHandler:
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the
         first byte is logged and propagates: the response cannot change any more."""
-        from .dispatch import _plain, _request_id
-
         adapter = self.adapter
         sink = _PreludeSink(self, source, event, out)
         try:
             request = source.parse(event, adapter.options)
         except BadRequest as exc:
-            logger.warning("400 Bad Request (request id %s): %s", _request_id(context), exc)
-            sink.respond(_plain(400, "Bad Request"))
+            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
+            sink.respond(plain_response(400, "Bad Request"))
             return
         try:
             self.streamer(request, event, context, sink)
@@ -167,7 +165,7 @@ class StreamingHandler:
                     "(request id %s)",
                     request.method,
                     request.path,
-                    _request_id(context),
+                    request_id_of(context),
                 )
                 raise
             sink.respond(adapter.error_response(exc, request, context))
