@@ -262,7 +262,7 @@ def test_invalid_base64_body_is_400(caplog: pytest.LogCaptureFixture) -> None:
         ("httpMethod", None, "httpMethod is missing"),
         ("httpMethod", "GET /x", "not an HTTP method"),
         ("path", None, "path is missing"),
-        ("path", 42, "path is missing"),
+        ("path", 42, "path must be a string, not int"),
         ("path", "items", "must start with '/'"),
         ("body", {"a": 1}, "body must be a string"),
     ],
