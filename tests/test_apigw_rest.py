@@ -296,3 +296,11 @@ def test_response_repeats_go_to_multi_value_headers() -> None:
         "body": '{"ok": true}',
         "isBase64Encoded": False,
     }
+
+
+def test_rest_event_without_http_method_is_an_invalid_event() -> None:
+    event = rest()
+    del event["httpMethod"]
+    with pytest.raises(InvalidEvent, match="httpMethod is missing") as info:
+        Adapter(WsgiRecorder())(event, Context())
+    assert info.value.field == "httpMethod"
