@@ -21,7 +21,6 @@ __all__ = [
     "header_name",
     "header_text",
     "latin1",
-    "merged_items",
     "server_and_scheme",
     "utf8",
 ]
@@ -78,19 +77,24 @@ def header_name(name: object) -> str | None:
     token. Checked before case-folding: ``str.lower()`` turns the Kelvin sign
     (U+212A) into ``k`` and ``str.upper()`` turns ``ß`` into ``SS``, so a
     non-ASCII name could otherwise pass for, and override, a real one."""
-    if isinstance(name, str) and name and _TOKEN_CHARS.issuperset(name):
+    if not isinstance(name, str) or not name or not name.isascii():
+        return None
+    # Letters, digits and "-" (nearly every real name) are checked without the set.
+    if name.replace("-", "").isalnum() or _TOKEN_CHARS.issuperset(name):
         return name.lower()
     return None
 
 
 def _values(value: Any) -> Iterable[str]:
     """One header's values from an event map: a string, a list of them, or null."""
-    if value is None:
-        return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
+        if len(value) == 1 and isinstance(value[0], str):  # what REST and ALB send
+            return value
         return [str(v) for v in value if v is not None]
+    if value is None:
+        return ()
     return (str(value),)
 
 
@@ -100,23 +104,6 @@ def _require_map(value: Any, source_name: str, field: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidEvent(source_name, field, f"must be an object, not {type(value).__name__}")
     return value
-
-
-def merged_items(single: Mapping[str, Any], multi: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """An event's two maps as one list of ``(name, value)``: every entry of the
-    multi-value map, then the single-value entries whose name (compared
-    case-insensitively) it lacks. AWS keeps the two consistent; hand-made and
-    generated events often do not, and a name only in ``headers`` must not be lost."""
-    if not multi:
-        return list(single.items())
-    items = list(multi.items())
-    in_multi = {name.lower() for name in multi if isinstance(name, str)}
-    items.extend(
-        (name, value)
-        for name, value in single.items()
-        if not (isinstance(name, str) and name.lower() in in_multi)
-    )
-    return items
 
 
 def collect_headers(
@@ -129,28 +116,36 @@ def collect_headers(
     """Request headers from an event's header maps, lower-cased, repeats kept;
     and a map of each name to its last value (for Host, X-Forwarded-*, ...).
 
-    ``multi`` (lists of values) wins over ``single`` per name; names only in
-    ``single`` are kept (:func:`merged_items`). A name that is not an RFC 9110
-    token is dropped and logged (:func:`header_name`). Every ``cookie`` header,
+    ``multi`` (lists of values) wins over ``single`` per name, compared
+    case-insensitively; names only in ``single`` are kept: AWS keeps the two
+    maps consistent, hand-made and generated events often do not. A name
+    that is not an RFC 9110 token is dropped and logged (:func:`header_name`).
+    Every ``cookie`` header,
     or the ``cookies`` list of an HTTP API 2.0 event when it holds any, becomes
     one ``cookie`` header joined with ``"; "``, the form every framework reads.
     A map that is neither an object nor null is a malformed event.
     """
-    items = merged_items(
-        _require_map(single, source_name, "headers"),
-        _require_map(multi, source_name, "multiValueHeaders"),
-    )
+    multi = _require_map(multi, source_name, "multiValueHeaders")
+    single = _require_map(single, source_name, "headers")
     headers: Headers = []
     cookie_headers: list[str] = []
     dropped: list[Any] = []
-    for name, value in items:
-        key = header_name(name)
-        if key is None:
-            dropped.append(name)
-        elif key == "cookie":
-            cookie_headers.extend(_values(value))
-        else:
-            headers.extend((key, header_text(item)) for item in _values(value))
+    in_multi: set[str] = set()
+    for from_multi, header_map in ((True, multi), (False, single)):
+        for name, value in header_map.items():
+            if not from_multi and isinstance(name, str) and name.lower() in in_multi:
+                continue  # the multi-value map has this name's every value
+            key = header_name(name)
+            if key is None:
+                dropped.append(name)
+                continue
+            if from_multi:
+                in_multi.add(key)
+            for item in _values(value):
+                if key == "cookie":
+                    cookie_headers.append(item)
+                else:
+                    headers.append((key, header_text(item)))
     if dropped:
         logger.warning(
             "dropped %d request header(s) whose name is not an RFC 9110 token: %s",
