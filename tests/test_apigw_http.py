@@ -212,3 +212,38 @@ def test_every_set_cookie_goes_to_cookies_and_repeats_join(make: Any) -> None:
 def test_status_code_is_always_set_and_204_gets_no_invented_type() -> None:
     result = Adapter(WsgiRecorder(status="204 No Content", headers=[], body=b""))(http(), Context())
     assert result == {"statusCode": 204, "headers": {}, "body": "", "isBase64Encoded": False}
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "message"),
+    [(5, "rawPath must be a string, not int"), (None, "rawPath is missing")],
+    ids=["number", "missing"],
+)
+def test_raw_path_of_the_wrong_type_says_so(raw_path: Any, message: str) -> None:
+    from hatchway import InvalidEvent
+
+    event = http(rawPath=raw_path)
+    del event["requestContext"]["http"]["path"]
+    with pytest.raises(InvalidEvent, match=message):
+        Adapter(WsgiRecorder())(event, Context())
+
+
+@pytest.mark.parametrize(
+    ("domain", "stage_is_mounted"),
+    [
+        ("abc123.execute-api.eu-west-1.amazonaws.com", True),
+        ("abc123-vpce-0123.execute-api.eu-west-1.amazonaws.com", True),
+        ("abc123.execute-api.cn-north-1.amazonaws.com.cn", True),
+        ("api.example.com", False),
+        ("execute-api.example.com", False),
+        ("abc.execute-api.example.com", False),
+    ],
+)
+def test_named_stage_is_mounted_on_execute_api_domains_only(
+    domain: str, stage_is_mounted: bool
+) -> None:
+    event = http(rawPath="/dev/items", rc_stage="dev", rc_domainName=domain)
+    event["headers"]["host"] = domain
+    seen = through_both(event)
+    assert seen.path == "/dev/items"
+    assert seen.root_path == ("/dev" if stage_is_mounted else "")

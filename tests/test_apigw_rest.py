@@ -262,7 +262,7 @@ def test_invalid_base64_body_is_400(caplog: pytest.LogCaptureFixture) -> None:
         ("httpMethod", None, "httpMethod is missing"),
         ("httpMethod", "GET /x", "not an HTTP method"),
         ("path", None, "path is missing"),
-        ("path", 42, "path is missing"),
+        ("path", 42, "path must be a string, not int"),
         ("path", "items", "must start with '/'"),
         ("body", {"a": 1}, "body must be a string"),
     ],
@@ -296,3 +296,11 @@ def test_response_repeats_go_to_multi_value_headers() -> None:
         "body": '{"ok": true}',
         "isBase64Encoded": False,
     }
+
+
+def test_rest_event_without_http_method_is_an_invalid_event() -> None:
+    event = rest()
+    del event["httpMethod"]
+    with pytest.raises(InvalidEvent, match="httpMethod is missing") as info:
+        Adapter(WsgiRecorder())(event, Context())
+    assert info.value.field == "httpMethod"

@@ -26,7 +26,9 @@ ROWS = [
     ("identity-encoding-is-no-encoding", "text/plain", "identity", b"x", True),
     ("png", "image/png", None, b"\x89PNG", False),
     ("octet-stream", "application/octet-stream", None, b"abc", False),
-    ("no-content-type", None, None, b"abc", False),
+    ("no-content-type-utf8-is-text", None, None, b"abc", True),
+    ("no-content-type-not-utf8-is-binary", None, None, b"\xff\xfe", False),
+    ("no-content-type-gzip-is-binary", None, "gzip", b"abc", False),
     ("gzip-json-is-binary", "application/json", "gzip", b"\x1f\x8b\x08", False),
     (
         "latin-1-text-is-not-utf8",

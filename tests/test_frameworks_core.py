@@ -89,10 +89,12 @@ def test_starlette_url_for_under_http_api_stage() -> None:
         return PlainTextResponse(str(request.url_for("page", slug=request.path_params["slug"])))
 
     app = Starlette(routes=[Route("/pages/{slug}", page, name="page")])
-    event = http_api("/dev/pages/x")
-    event["requestContext"]["stage"] = "dev"
+    # A named stage is in the path on the API's own execute-api domain only.
+    domain = "abc123.execute-api.us-east-1.amazonaws.com"
+    event = http_api("/dev/pages/x", headers={"host": domain})
+    event["requestContext"].update(stage="dev", domainName=domain)
     result = Adapter(app)(event, Context())
-    assert (result["statusCode"], result["body"]) == (200, "https://api.example.com/dev/pages/x")
+    assert (result["statusCode"], result["body"]) == (200, f"https://{domain}/dev/pages/x")
 
 
 def test_flask_under_a_rest_stage_with_redirect_and_cookies() -> None:

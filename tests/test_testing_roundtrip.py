@@ -44,6 +44,8 @@ _RESERVED_HEADERS = (
     "x-forwarded-for",
     "x-forwarded-proto",
     "x-forwarded-port",
+    "x-forwarded-for-proto",  # VPC Lattice's names for the two above
+    "x-forwarded-for-port",
     "x-amzn-trace-id",
 )
 _HEADER_NAME = st.one_of(

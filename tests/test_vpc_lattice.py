@@ -152,8 +152,8 @@ REQUEST_ROWS = [
         {"client": ("10.0.0.9", 0)},
     ),
     (
-        "scheme-from-x-forwarded-proto",
-        v2(headers={"host": ["h"], "x-forwarded-proto": ["http"]}),
+        "scheme-from-x-forwarded-for-proto",
+        v2(headers={"host": ["h"], "x-forwarded-for-proto": ["http"]}),
         {"scheme": "http", "server": ("h", 80)},
     ),
     (

@@ -48,7 +48,12 @@ def decode_body(body: object, is_base64: object, *, source: str) -> bytes:
             return _strict_b64decode(body)
         except (binascii.Error, ValueError) as exc:
             raise BadRequest(f"{source} event body is flagged base64 but does not decode") from exc
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(
+            f"{source} event body holds text that is not valid Unicode (a lone surrogate)"
+        ) from None
 
 
 def _strict_b64decode(text: str) -> bytes:
@@ -100,9 +105,9 @@ def base64_text(data: bytes) -> str:
 class BodyCodec:
     """Chooses how a response body travels back: as text only when AWS cannot corrupt it.
 
-    Text needs a textual content type, no ``Content-Encoding`` (a gzip body is
-    binary whatever its type) and bytes that decode as UTF-8, because AWS
-    re-encodes a text body as UTF-8.
+    Text needs a textual content type or none at all, no ``Content-Encoding``
+    (a gzip body is binary whatever its type) and bytes that decode as UTF-8,
+    because AWS re-encodes a text body as UTF-8.
     """
 
     __slots__ = ("_cache", "_exact", "_prefixes")
@@ -168,10 +173,11 @@ class BodyCodec:
         """``(body_field, is_base64)`` for a response body."""
         if not body:
             return "", False
-        if (
-            content_type is not None
-            and (content_encoding is None or content_encoding.strip().lower() in ("", "identity"))
-            and (self._cache.get(content_type) or self.is_text_type(content_type))
+        # No Content-Type says nothing either way: UTF-8 bytes travel as text
+        # losslessly (a REST API without binary media types would otherwise
+        # hand the client the base64 text itself).
+        if (content_encoding is None or content_encoding.strip().lower() in ("", "identity")) and (
+            content_type is None or self._cache.get(content_type) or self.is_text_type(content_type)
         ):
             try:
                 return body.decode("utf-8"), False

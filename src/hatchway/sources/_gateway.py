@@ -42,7 +42,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def body_field(body: bytes, content_type: str | None) -> tuple[str, bool]:
     """``(body, isBase64Encoded)`` for a request body, as HTTP APIs, Function
     URLs and ALBs send it: text for textual content types holding UTF-8, base64
-    for everything else."""
+    for everything else (a body without a Content-Type included)."""
+    if content_type is None:
+        return _TEXT_BODIES.encode(body, "application/octet-stream", None)
     return _TEXT_BODIES.encode(body, content_type, None)
 
 
@@ -73,17 +75,22 @@ def host_of(request: ClientRequest, settings: GatewaySettings, default: str) -> 
     return settings.domain_name or default
 
 
-def forwarded_headers(request: ClientRequest) -> list[tuple[str, str]]:
+def forwarded_headers(
+    request: ClientRequest,
+    *,
+    proto_header: str = "X-Forwarded-Proto",
+    port_header: str = "X-Forwarded-Port",
+) -> list[tuple[str, str]]:
     """The client's headers with the X-Forwarded-* entries a gateway sets.
 
     The client's own X-Forwarded-For is kept and the peer address appended,
-    which is why only the last entry can be trusted.
+    which is why only the last entry can be trusted. The scheme and port go
+    in ``proto_header`` and ``port_header`` (VPC Lattice uses other names than
+    the rest), replacing any the client sent under those names; a client's
+    headers under other names pass through untouched.
     """
-    headers = [
-        (name, value)
-        for name, value in request.headers
-        if name.lower() not in ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-port")
-    ]
+    replaced = ("x-forwarded-for", proto_header.lower(), port_header.lower())
+    headers = [(name, value) for name, value in request.headers if name.lower() not in replaced]
     chain = [v for n, v in request.headers if n.lower() == "x-forwarded-for"]
     chain.append(request.client[0])
     port = "443" if request.scheme == "https" else "80"
@@ -92,8 +99,8 @@ def forwarded_headers(request: ClientRequest) -> list[tuple[str, str]]:
     if explicit.isascii() and explicit.isdigit() and not host.endswith("]"):
         port = explicit
     headers.append(("X-Forwarded-For", ", ".join(chain)))
-    headers.append(("X-Forwarded-Proto", request.scheme))
-    headers.append(("X-Forwarded-Port", port))
+    headers.append((proto_header, request.scheme))
+    headers.append((port_header, port))
     return headers
 
 

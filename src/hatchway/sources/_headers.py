@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .._log import LazyLogger
 from .._typing import TYPE_CHECKING
-from ..errors import InvalidEvent
+from ..errors import BadRequest, InvalidEvent
 from ..http import Headers
 
 if TYPE_CHECKING:
@@ -17,14 +18,16 @@ __all__ = [
     "fold_headers",
     "forwarded_client",
     "group_response_headers",
+    "header_name",
     "header_text",
     "latin1",
     "server_and_scheme",
+    "utf8",
 ]
 
+logger = LazyLogger("hatchway")
+
 _DEFAULT_PORTS = {"https": 443, "http": 80}
-#: What X-Forwarded-Port nearly always says, read without parsing.
-_DEFAULT_PORT_TEXT = {"443": 443, "80": 80}
 #: Used only when neither a Host header nor a domain name says who we are.
 PLACEHOLDER_HOST = "localhost"
 
@@ -35,7 +38,20 @@ def latin1(value: str) -> bytes:
     try:
         return value.encode("latin-1")
     except UnicodeEncodeError:
-        return value.encode("utf-8")
+        return utf8(value)
+
+
+def utf8(text: str, what: str = "a header, query or cookie") -> bytes:
+    """``text`` as UTF-8 bytes; a lone surrogate (``"\\ud800"`` in the event's
+    JSON, which no real request's bytes can produce) is the client's or the
+    event author's fault: :class:`~hatchway.BadRequest`, answered 400 and logged."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(
+            f"{what} holds text that is not valid Unicode (a lone surrogate): "
+            f"{text[max(exc.start - 10, 0) : exc.end + 10]!r}"
+        ) from None
 
 
 def header_text(value: str) -> str:
@@ -46,31 +62,48 @@ def header_text(value: str) -> str:
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
-        return value.encode("utf-8").decode("latin-1")
+        return utf8(value).decode("latin-1")
     return value
 
 
+#: RFC 9110 ``token`` characters, the only ones a header name may hold.
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def header_name(name: object) -> str | None:
+    """A request header name in lower case, or None when it is not an RFC 9110
+    token. Checked before case-folding: ``str.lower()`` turns the Kelvin sign
+    (U+212A) into ``k`` and ``str.upper()`` turns ``ß`` into ``SS``, so a
+    non-ASCII name could otherwise pass for, and override, a real one."""
+    if not isinstance(name, str) or not name or not name.isascii():
+        return None
+    # Letters, digits and "-" (nearly every real name) are checked without the set.
+    if name.replace("-", "").isalnum() or _TOKEN_CHARS.issuperset(name):
+        return name.lower()
+    return None
+
+
 def _values(value: Any) -> Iterable[str]:
-    if value is None:
-        return ()
+    """One header's values from an event map: a string, a list of them, or null."""
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
+        if len(value) == 1 and isinstance(value[0], str):  # what REST and ALB send
+            return value
         return [str(v) for v in value if v is not None]
+    if value is None:
+        return ()
     return (str(value),)
 
 
-#: Header names as events spell them -> lower-case latin-1 text.
-_header_keys: dict[str, str] = {}
-
-
-def _key(name: str) -> str:
-    key = _header_keys.get(name)
-    if key is None:
-        key = header_text(name.lower())
-        if len(_header_keys) < 1024:  # names come from clients: keep the cache bounded
-            _header_keys[name] = key
-    return key
+def _require_map(value: Any, source_name: str, field: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidEvent(source_name, field, f"must be an object, not {type(value).__name__}")
+    return value
 
 
 def collect_headers(
@@ -81,161 +114,51 @@ def collect_headers(
     source_name: str = "event",
 ) -> tuple[Headers, dict[str, str]]:
     """Request headers from an event's header maps, lower-cased, repeats kept;
-    and a map for looking up the last value of the names in ``LOOKED_UP`` (it
-    may hold other names too).
+    and a map of each name to its last value (for Host, X-Forwarded-*, ...).
 
-    ``multi`` (lists of values) wins over ``single`` when present. Several
-    ``cookie`` headers, and a ``cookies`` list (HTTP API 2.0), become one
-    ``cookie`` header joined with ``"; "``, the form every framework reads.
+    ``multi`` (lists of values) wins over ``single`` per name, compared
+    case-insensitively; names only in ``single`` are kept: AWS keeps the two
+    maps consistent, hand-made and generated events often do not. A name
+    that is not an RFC 9110 token is dropped and logged (:func:`header_name`).
+    Every ``cookie`` header,
+    or the ``cookies`` list of an HTTP API 2.0 event when it holds any, becomes
+    one ``cookie`` header joined with ``"; "``, the form every framework reads.
     A map that is neither an object nor null is a malformed event.
     """
-    if single is not None and type(single) is not dict and not isinstance(single, Mapping):
-        raise InvalidEvent(
-            source_name, "headers", f"must be an object, not {type(single).__name__}"
-        )
-    if multi is not None and type(multi) is not dict and not isinstance(multi, Mapping):
-        raise InvalidEvent(
-            source_name, "multiValueHeaders", f"must be an object, not {type(multi).__name__}"
-        )
-    source = multi if multi else single
-    # The fast path: ASCII names with one ASCII string each, what HTTP APIs
-    # and Function URLs send, and REST APIs and ALBs (in lists of one) unless
-    # a name repeats. Checked and copied at C speed, no Python loop per header.
-    values: Iterable[Any] | None = None
-    #: The map itself when it is a plain dict (what events hold).
-    plain: dict[str, Any] | None = source if type(source) is dict else None
-    if plain is not None:
-        if plain is single:
-            values = plain.values()
-        else:
-            try:  # a list of one each: as many values as names
-                values = [items[0] for items in plain.values() if len(items) == 1]
-            except (TypeError, KeyError):  # a value that is not a list
-                values = None
-            if values is not None and len(values) != len(plain):
-                values = None
-    if not source:
-        headers: Headers = []
-        last: dict[str, str] = {}
-    elif (
-        values is not None and (known := _ascii_names(source)) is not None and _ascii_values(values)
-    ):
-        if known.lower and plain is not None and plain is single:
-            headers = list(plain.items())
-            last = plain  # already the lookup map
-            cookie = last.get("cookie")
-            if cookie is not None:  # one cookie header: it goes last, merged
-                headers.remove(("cookie", cookie))
-                if cookies is None:
-                    cookies = [cookie]
-        elif known.unique:
-            # Where the cookie and the looked-up names sit is known from the
-            # name set: no dict of every header.
-            if type(values) is not list:  # dict values: a list to index (REST's is one)
-                values = list(values)
-            if known.cookie >= 0:
-                cookie = values.pop(known.cookie)
-                if cookies is None:
-                    cookies = [cookie]
-            headers = list(zip(known.kept, values, strict=True))
-            last = {name: values[index] for name, index in known.lookups}
-        else:  # "Host" and "host" in one map
-            headers = list(zip(known.names, values, strict=True))
-            last = dict(headers)
-            if "cookie" in last:
-                if cookies is None:
-                    cookies = [value for name, value in headers if name == "cookie"]
-                headers = [item for item in headers if item[0] != "cookie"]
-    else:
-        headers = []
-        append = headers.append
-        cookie_parts: list[str] = []
-        keys = _header_keys
-        for name, value in source.items():
-            key = keys.get(name) or _key(name)
-            if key == "cookie":
-                if cookies is None:
-                    cookie_parts.extend(_values(value))
+    multi = _require_map(multi, source_name, "multiValueHeaders")
+    single = _require_map(single, source_name, "headers")
+    headers: Headers = []
+    cookie_headers: list[str] = []
+    dropped: list[Any] = []
+    in_multi: set[str] = set()
+    for from_multi, header_map in ((True, multi), (False, single)):
+        for name, value in header_map.items():
+            if not from_multi and isinstance(name, str) and name.lower() in in_multi:
+                continue  # the multi-value map has this name's every value
+            key = header_name(name)
+            if key is None:
+                dropped.append(name)
                 continue
-            # The shapes AWS sends (a string, or a list of one) skip _values().
-            if type(value) is list and len(value) == 1:
-                value = value[0]
-            if type(value) is str:
-                append((key, value if value.isascii() else header_text(value)))
-            else:
-                headers.extend((key, header_text(item)) for item in _values(value))
-        if cookie_parts:
-            cookies = cookie_parts if cookies is None else [*cookie_parts, *cookies]
-        last = dict(headers)
-    if cookies:
-        parts = [c for c in cookies if isinstance(c, str)]
-        if parts:
-            joined = "; ".join(parts)
-            headers.append(("cookie", joined if joined.isascii() else header_text(joined)))
-    return headers, last
-
-
-#: The names the sources look up in the map ``collect_headers`` returns
-#: (``cloudfront-forwarded-proto``: Lambda@Edge's scheme).
-LOOKED_UP = (
-    "host",
-    "x-forwarded-proto",
-    "x-forwarded-port",
-    "x-forwarded-for",
-    "cloudfront-forwarded-proto",
-)
-
-
-class _NameSet:
-    """What one list of ASCII header names (in event order) always gives, worked
-    out once: the lower-case names, whether they were so already, and where the
-    cookie header and the looked-up headers sit when no name repeats."""
-
-    __slots__ = ("cookie", "kept", "lookups", "lower", "names", "unique")
-
-    def __init__(self, names: tuple[str, ...], lower: bool) -> None:
-        self.names = names
-        self.lower = lower
-        self.unique = len(set(names)) == len(names)
-        #: The cookie header's index (-1: none), and the other names in order.
-        self.cookie = names.index("cookie") if "cookie" in names else -1
-        self.kept = tuple(name for name in names if name != "cookie")
-        #: (name, index among the kept names) of each looked-up name present.
-        self.lookups = tuple((name, self.kept.index(name)) for name in LOOKED_UP if name in names)
-
-
-#: Header name sets seen before (names in event order) -> what they give.
-#: Requests from one kind of client send the same names in the same order, so
-#: the names are checked and lower-cased once. A tuple of the names is a cheap
-#: key: its hash combines the names' own, which the event's dict has already.
-_name_sets: dict[tuple[Any, ...], _NameSet] = {}
-
-
-def _ascii_names(headers: Mapping[str, Any]) -> _NameSet | None:
-    """The names as a :class:`_NameSet` when every name is ASCII text; None otherwise."""
-    names = tuple(headers)
-    known = _name_sets.get(names)
-    if known is not None:
-        return known
-    try:
-        joined = "".join(names)
-    except TypeError:  # a name that is not a string
-        return None
-    if not joined.isascii():
-        return None
-    lower = tuple([name.lower() for name in names])  # for ASCII, all that _key() does
-    known = _NameSet(lower, lower == names)
-    if len(_name_sets) < 256:  # bounded: clients pick the names
-        _name_sets[names] = known
-    return known
-
-
-def _ascii_values(values: Iterable[Any]) -> bool:
-    """Whether every value is ASCII text; a join does the checking at C speed."""
-    try:
-        return "".join(values).isascii()
-    except TypeError:  # a value that is not a string
-        return False
+            if from_multi:
+                in_multi.add(key)
+            for item in _values(value):
+                if key == "cookie":
+                    cookie_headers.append(item)
+                else:
+                    headers.append((key, header_text(item)))
+    if dropped:
+        logger.warning(
+            "dropped %d request header(s) whose name is not an RFC 9110 token: %s",
+            len(dropped),
+            ", ".join(repr(name)[:60] for name in dropped[:5]),
+        )
+    # HTTP API 2.0 moves cookies into a list; an empty one says nothing, so
+    # a Cookie header (a hand-made event's) still counts then.
+    listed = [c for c in cookies if isinstance(c, str)] if cookies else []
+    parts = listed or cookie_headers
+    if parts:
+        headers.append(("cookie", header_text("; ".join(parts))))
+    return headers, dict(headers)
 
 
 def client_address(value: Any) -> tuple[str, int] | None:
@@ -256,11 +179,21 @@ def client_address(value: Any) -> tuple[str, int] | None:
 def forwarded_client(last: dict[str, str]) -> tuple[str, int] | None:
     """The address a load balancer saw: the last X-Forwarded-For entry, the one
     it appended (earlier entries are whatever the client sent). ``last`` maps
-    each header name to its last value (``dict(headers)``)."""
+    each header name to its last value (``dict(headers)``).
+
+    An ALB with client port preservation on writes that entry as
+    ``ip:port`` (``[v6]:port`` for IPv6): the port goes into ``client``."""
     value = last.get("x-forwarded-for")
     if value is None:
         return None
-    return client_address(value.rpartition(",")[2].strip())
+    entry = value.rpartition(",")[2].strip()
+    host, port = _split_host(entry)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    client = client_address(host)
+    if client is None or port is None:
+        return client
+    return (client[0], port)
 
 
 def _port(text: str) -> int | None:
@@ -274,6 +207,8 @@ def _port(text: str) -> int | None:
 
 
 def _split_host(host: str) -> tuple[str, int | None]:
+    """``(host, port)`` of ``name:port``, ``[v6]:port`` or either without a
+    port (then None). A bare IPv6 address (more than one colon) has no port."""
     if host.startswith("["):  # IPv6 literal, maybe with a port
         end = host.find("]")
         if end != -1:
@@ -288,39 +223,41 @@ def server_and_scheme(
     last: dict[str, str],
     fallback_host: Any = None,
     *,
-    trust_forwarded_proto: bool = True,
+    proto_header: str | None = "x-forwarded-proto",
+    port_header: str | None = "x-forwarded-port",
     default_scheme: str = "https",
 ) -> tuple[tuple[str, int], str]:
-    """``((host, port), scheme)`` from Host, X-Forwarded-Proto and X-Forwarded-Port.
+    """``((host, port), scheme)`` from the Host header and the headers that the
+    service in front sets for scheme and port.
 
+    ``proto_header``/``port_header`` name those headers for the source, or are
+    None where the service sets none (a client's own would then be believed).
     ``last`` maps each lower-case header name to its last value
     (``dict(headers)``). Never an empty host or a missing port: WSGI requires both.
     """
     scheme = default_scheme
-    if trust_forwarded_proto:
-        proto = last.get("x-forwarded-proto")
+    if proto_header is not None:
+        proto = last.get(proto_header)
         if proto is not None:
-            if proto not in _DEFAULT_PORTS:  # as sent nearly always: "https"
-                proto = proto.strip().lower()
+            # The last entry, should the service append to a client's value.
+            proto = proto.rpartition(",")[2].strip().lower()
             if proto in _DEFAULT_PORTS:
                 scheme = proto
     host_value = last.get("host")
     host: str
     port: int | None = None
     if host_value:
-        host = host_value.strip()
-        if ":" in host:  # a port, or an IPv6 literal
-            host, port = _split_host(host)
+        host, port = _split_host(host_value.strip())
     elif isinstance(fallback_host, str) and fallback_host.isascii() and fallback_host.isprintable():
         host, port = _split_host(fallback_host)
     else:
         host = PLACEHOLDER_HOST
     if not host:
         host = PLACEHOLDER_HOST
-    if port is None:
-        forwarded_port = last.get("x-forwarded-port")
+    if port is None and port_header is not None:
+        forwarded_port = last.get(port_header)
         if forwarded_port is not None:
-            port = _DEFAULT_PORT_TEXT.get(forwarded_port) or _port(forwarded_port.strip())
+            port = _port(forwarded_port.rpartition(",")[2].strip())
     if port is None:
         port = _DEFAULT_PORTS[scheme]
     return (host, port), scheme

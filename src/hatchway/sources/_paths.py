@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["from_decoded", "from_encoded", "has_prefix", "mount_point", "strip_prefix"]
+from ..errors import BadRequest
+
+__all__ = [
+    "from_decoded",
+    "from_encoded",
+    "has_prefix",
+    "mount_point",
+    "quote_text",
+    "strip_prefix",
+]
 
 # Characters a path may carry unescaped (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -17,9 +26,9 @@ def from_encoded(raw: str) -> tuple[str, bytes]:
     """
     if "%" not in raw and raw.isascii() and " " not in raw:
         return raw, raw.encode("ascii")
-    from urllib.parse import quote, unquote  # here: most paths never need it
+    from urllib.parse import unquote  # here: most paths never need it
 
-    raw_path = quote(raw, safe=_PATH_SAFE + "%")
+    raw_path = quote_text(raw, _PATH_SAFE + "%", "the path")
     return unquote(raw_path), raw_path.encode("ascii")
 
 
@@ -30,9 +39,21 @@ def from_decoded(path: str) -> tuple[str, bytes]:
     """
     if path.isascii() and "%" not in path and " " not in path:
         return path, path.encode("ascii")
+    return path, quote_text(path, _PATH_SAFE, "the path").encode("ascii")
+
+
+def quote_text(text: str, safe: str, what: str) -> str:
+    """``urllib.parse.quote(text, safe=safe)``, with text that has no UTF-8 form
+    (a lone surrogate, which only a forged or hand-made event can hold)
+    refused as :class:`~hatchway.BadRequest` (400, logged) naming ``what``."""
     from urllib.parse import quote
 
-    return path, quote(path, safe=_PATH_SAFE).encode("ascii")
+    try:
+        return quote(text, safe=safe)
+    except UnicodeEncodeError:
+        raise BadRequest(
+            f"{what} holds text that is not valid Unicode (a lone surrogate)"
+        ) from None
 
 
 def has_prefix(path: str, prefix: str) -> bool:

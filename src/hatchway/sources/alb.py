@@ -18,23 +18,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._log import LazyLogger
 from .._typing import TYPE_CHECKING
-from ..http import Request, Response
+from ..http import Request, Response, plain_response
 from ._body import decode_body
-from ._fields import require_method, require_path
+from ._fields import merged_query, require_method, require_path
 from ._headers import (
     collect_headers,
     forwarded_client,
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_encoded, mount_point
+from ._paths import from_encoded, mount_point, quote_text
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["Alb", "case_variants", "status_line"]
+__all__ = ["MAX_SINGLE_VALUE_COOKIES", "Alb", "case_variants", "status_line", "too_many_cookies"]
+
+logger = LazyLogger("hatchway")
 
 _QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
@@ -57,6 +60,28 @@ def status_line(status: int) -> str:
         if 100 <= status <= 599:
             _status_lines[status] = line
     return line
+
+
+#: "Set-Cookie" has nine letters, so 512 spellings: the most cookies a response
+#: can set through a header map of one string per name.
+MAX_SINGLE_VALUE_COOKIES = 512
+
+
+def too_many_cookies(grouped: dict[str, list[str]], source: str) -> Response | None:
+    """A logged 500 for a response whose Set-Cookie headers a single-value
+    header map cannot carry (over :data:`MAX_SINGLE_VALUE_COOKIES`), else None.
+    Dropping some cookies silently would be worse: the app asked for all."""
+    count = sum(len(values) for name, values in grouped.items() if name.lower() == "set-cookie")
+    if count <= MAX_SINGLE_VALUE_COOKIES:
+        return None
+    logger.error(
+        "500 Internal Server Error: the response sets %d cookies; a %s response of "
+        "single-value headers carries at most %d Set-Cookie headers",
+        count,
+        source,
+        MAX_SINGLE_VALUE_COOKIES,
+    )
+    return plain_response(500, "Internal Server Error: too many Set-Cookie headers")
 
 
 def case_variants(name: str, count: int) -> list[str]:
@@ -82,11 +107,8 @@ def case_variants(name: str, count: int) -> list[str]:
 
 
 def _query(single: Any, multi: Any) -> bytes:
-    params = multi if isinstance(multi, (dict, Mapping)) and multi else single
-    if not isinstance(params, (dict, Mapping)) or not params:
-        return b""
     parts = []
-    for key, values in params.items():
+    for key, values in merged_query(single, multi):
         if not isinstance(values, list):
             values = [values]
         for value in values:
@@ -96,9 +118,7 @@ def _query(single: Any, multi: Any) -> bytes:
     text = "&".join(parts)
     if text.isascii() and " " not in text:
         return text.encode("ascii")
-    from urllib.parse import quote
-
-    return quote(text, safe=_QUERY_SAFE).encode("ascii")
+    return quote_text(text, _QUERY_SAFE, "the query").encode("ascii")
 
 
 class Alb:
@@ -143,6 +163,8 @@ class Alb:
         }
         if isinstance(event.get("multiValueHeaders"), Mapping):
             result["multiValueHeaders"] = grouped
+        elif (refusal := too_many_cookies(grouped, self.name)) is not None:
+            return self.render(refusal, event, options)
         else:
             headers: dict[str, str] = {}
             for name, values in grouped.items():

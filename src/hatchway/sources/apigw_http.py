@@ -1,11 +1,13 @@
 """API Gateway HTTP APIs (payload format 2.0) and Lambda Function URLs.
 
 Both send ``version: "2.0"`` with ``requestContext.http``; a Function URL's
-``requestContext.domainName`` contains ``.lambda-url.``. The path comes from
-``rawPath`` (``requestContext.http.path`` drops a trailing slash). HTTP APIs
-deliver ``rawPath`` already decoded (``/a%2Fb`` arrives as ``/a/b``) and put a
-named stage into it; Function URLs deliver it encoded. ``rawQueryString`` is
-passed verbatim; ``cookies[]`` becomes one ``cookie`` header.
+``requestContext.domainName`` is ``{url-id}.lambda-url.{region}.on.aws``. The
+path comes from ``rawPath`` (``requestContext.http.path`` drops a trailing
+slash). HTTP APIs deliver ``rawPath`` already decoded (``/a%2Fb`` arrives as
+``/a/b``) and put a named stage into it on the API's ``execute-api`` domain
+only (on a custom domain ``/prod/...`` is the client's own path); Function URLs
+deliver it encoded. ``rawQueryString`` is passed verbatim; ``cookies[]``
+becomes one ``cookie`` header (an empty list leaves a Cookie header as it is).
 
 Response: ``statusCode`` (always: without it AWS wraps the whole dict as
 JSON), ``headers`` with repeats joined by ``", "``, every Set-Cookie in
@@ -28,12 +30,26 @@ from ._headers import (
     server_and_scheme,
 )
 from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
+from .apigw_rest import http_api_stage, is_execute_api_domain
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["ApiGatewayHttp", "FunctionUrl"]
+__all__ = ["ApiGatewayHttp", "FunctionUrl", "is_function_url_domain"]
+
+
+def is_function_url_domain(domain: Any) -> bool:
+    """Whether ``domain`` is a Function URL's own, ``{url-id}.lambda-url.{region}.on.aws``.
+
+    The whole shape, not a ``.lambda-url.`` substring: an HTTP API's custom
+    domain may well contain that (``x.lambda-url.example.com``) and its
+    events must keep the HTTP API's decoded-path and stage rules.
+    """
+    if not isinstance(domain, str):
+        return False
+    labels = domain.lower().split(".")
+    return len(labels) == 5 and labels[1] == "lambda-url" and labels[3:] == ["on", "aws"]
 
 
 class ApiGatewayHttp:
@@ -57,9 +73,7 @@ class ApiGatewayHttp:
             or "Records" in fields
         ):
             return False
-        domain = context.get("domainName")
-        function_url = isinstance(domain, str) and ".lambda-url." in domain
-        return function_url is not self.path_is_decoded
+        return is_function_url_domain(context.get("domainName")) is not self.path_is_decoded
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
@@ -76,19 +90,15 @@ class ApiGatewayHttp:
             raw = http.get("path")
         raw = require_path(raw, name, "rawPath")
 
-        stage = ""
-        named = context.get("stage")
-        if self.path_is_decoded and named and named != "$default" and isinstance(named, str):
-            candidate = "/" + named
-            if has_prefix(raw, candidate):
-                if options.strip_stage:
-                    raw = strip_prefix(raw, candidate)
-                else:
-                    stage = candidate
+        stage = http_api_stage(context) if self.path_is_decoded else ""
+        if stage and not has_prefix(raw, stage):
+            stage = ""
+        if stage and options.strip_stage:
+            raw, stage = strip_prefix(raw, stage), ""
         base_path = options.base_path
         if base_path and self.path_is_decoded and not stage:
             domain = context.get("domainName")
-            if isinstance(domain, str) and ".execute-api." not in domain:
+            if isinstance(domain, str) and not is_execute_api_domain(domain):
                 # On a custom domain AWS drops the API mapping's path from rawPath
                 # (unlike REST APIs); put it back so the app's URLs include it.
                 raw = base_path + raw
@@ -103,9 +113,7 @@ class ApiGatewayHttp:
             cookies=cookies if type(cookies) is list else None,
             source_name=name,
         )
-        server, scheme = server_and_scheme(
-            last, context.get("domainName"), trust_forwarded_proto=False
-        )
+        server, scheme = server_and_scheme(last, context.get("domainName"), proto_header=None)
         query = fields.get("rawQueryString")
         # Positional (method, path, raw_path, root_path, query_string, headers,
         # body, client, server, scheme): keywords would cost ~1 us per request.
@@ -114,7 +122,7 @@ class ApiGatewayHttp:
             path,
             raw_path,
             root_path,
-            (query.encode() if query.isascii() else latin1(query)) if type(query) is str else b"",
+            latin1(query) if isinstance(query, str) else b"",
             headers,
             decode_body(fields.get("body"), fields.get("isBase64Encoded"), source=name),
             client_address(http.get("sourceIp")),
@@ -191,6 +199,21 @@ def gateway_decoded_path(path: str) -> str:
     return unquote(path).partition("?")[0] or "/"
 
 
+_FUNCTION_URL_DOMAIN = "abcdefgh12345678.lambda-url.us-east-1.on.aws"
+_EXECUTE_API_DOMAIN = "abcdef1234.execute-api.us-east-1.amazonaws.com"
+
+
+def _own_domain(
+    request: ClientRequest, settings: GatewaySettings, is_own: Any, default: str
+) -> str:
+    """The service's own domain the request reached: the Host header or the
+    configured domain when either has the service's shape, else ``default``."""
+    for candidate in (request.header("host"), settings.domain_name):
+        if candidate and is_own(candidate):
+            return candidate
+    return default
+
+
 def build_v2_event(
     request: ClientRequest, settings: GatewaySettings, *, function_url: bool
 ) -> dict[str, Any]:
@@ -211,10 +234,7 @@ def build_v2_event(
     if function_url:
         stage = "$default"
         raw_path = wire_path
-        host = gateway.host_of(request, settings, "abcdefgh12345678.lambda-url.us-east-1.on.aws")
-        domain = host if ".lambda-url." in host else (settings.domain_name or "")
-        if ".lambda-url." not in domain:
-            domain = "abcdefgh12345678.lambda-url.us-east-1.on.aws"
+        domain = _own_domain(request, settings, is_function_url_domain, _FUNCTION_URL_DOMAIN)
     else:
         stage = settings.stage or "$default"
         if settings.stage_in_url:
@@ -224,9 +244,11 @@ def build_v2_event(
         else:
             below = gateway.require_under(wire_path, settings.base_path, "base path")
             raw_path = gateway_decoded_path(below)
-        domain = gateway.host_of(
-            request, settings, "abcdef1234.execute-api.us-east-1.amazonaws.com"
-        )
+        if settings.stage_in_url:
+            # The API's own endpoint: its domainName is execute-api's.
+            domain = _own_domain(request, settings, is_execute_api_domain, _EXECUTE_API_DOMAIN)
+        else:
+            domain = gateway.host_of(request, settings, _EXECUTE_API_DOMAIN)
     moment = settings.now()
     headers: dict[str, str] = {}
     cookies: list[str] = []

@@ -1,10 +1,15 @@
 """API Gateway REST APIs (payload format 1.0), and HTTP APIs using payload 1.0.
 
 Event: ``httpMethod`` + ``requestContext`` (no ``elb``, ``connectionId`` or
-``eventType``). REST sends ``path`` percent-encoded and without the stage;
-``requestContext.path`` carries the stage (``/prod/items`` for ``/items``).
-HTTP APIs on payload 1.0 add ``version: "1.0"`` and deliver ``path`` decoded.
-Query values arrive decoded and are re-encoded here.
+``eventType``); an event with ``resource`` and ``requestContext`` but no
+``httpMethod`` is claimed too, and refused as invalid. REST sends ``path``
+percent-encoded and without the stage; ``requestContext.path`` carries the
+stage (``/prod/items`` for ``/items``) on the API's ``execute-api`` domain,
+and equals ``path`` on a custom domain. HTTP APIs on payload 1.0 add
+``version: "1.0"``, deliver ``path`` decoded, and keep a named stage in it on
+the ``execute-api`` domain only. Query values arrive decoded and are
+re-encoded here; ``multiValue*`` maps win over the single-value ones per
+name, and names only in the single-value map are kept.
 
 Response: ``statusCode``, single-valued ``headers`` and repeated ones (several
 Set-Cookie, Vary, Link) in ``multiValueHeaders``, ``body``, ``isBase64Encoded``.
@@ -17,7 +22,7 @@ from collections.abc import Mapping
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ._body import decode_body
-from ._fields import mapping, require_method, require_path
+from ._fields import mapping, merged_query, require_method, require_path
 from ._headers import (
     client_address,
     collect_headers,
@@ -25,22 +30,26 @@ from ._headers import (
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_decoded, from_encoded, has_prefix, mount_point
+from ._paths import from_decoded, from_encoded, has_prefix, mount_point, quote_text
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["ApiGatewayRest", "encode_query", "render_single_and_multi"]
+__all__ = [
+    "ApiGatewayRest",
+    "encode_query",
+    "http_api_stage",
+    "is_execute_api_domain",
+    "render_single_and_multi",
+]
 
 
 def encode_query(single: Any, multi: Any) -> bytes:
-    """A query string from decoded parameter maps, each key and value re-encoded."""
-    params = multi if isinstance(multi, (dict, Mapping)) and multi else single
-    if not isinstance(params, (dict, Mapping)) or not params:
-        return b""
+    """A query string from decoded parameter maps (merged: :func:`merged_query`),
+    each key and value re-encoded."""
     parts = []
-    for key, values in params.items():
+    for key, values in merged_query(single, multi):
         name = key if type(key) is str and key.isalnum() and key.isascii() else _escape(str(key))
         if values is None:
             values = [""]
@@ -58,9 +67,7 @@ def _escape(text: str) -> str:
     no escaping and skip quote(), which is slow for them."""
     if text.isalnum() and text.isascii():
         return text
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+    return quote_text(text, "", "the query")
 
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
@@ -100,10 +107,15 @@ class ApiGatewayRest:
 
     def matches(self, event: Event) -> bool:
         fields = event if type(event) is dict else mapping(event)
-        if "httpMethod" not in fields or "Records" in fields:
+        if "Records" in fields:
             return False
         context = fields.get("requestContext")
-        if context is None:
+        if "httpMethod" not in fields:
+            # An event of this shape that lacks its method is still claimed,
+            # so that parse() refuses it naming the field (InvalidEvent).
+            if "resource" not in fields or "method" in fields or context is None:
+                return False
+        elif context is None:
             return True  # console tests and hand-made events may omit it
         return isinstance(context, (dict, Mapping)) and not (
             "elb" in context
@@ -122,16 +134,22 @@ class ApiGatewayRest:
         context: dict[str, Any] = value if type(value) is dict else mapping(value)
         http_api = fields.get("version") == "1.0"
 
-        stage = ""
-        if not options.strip_stage:
-            stage = _stage_prefix(path_field, context, http_api)
-        prefix = stage
-        if stage and path_field.startswith(stage) and has_prefix(path_field, stage):
-            prefix = ""  # the path already holds it (HTTP API payload 1.0)
         if http_api:
-            path, raw_path = from_decoded(prefix + path_field)
+            # HTTP API payload 1.0: a named stage leads the (decoded) path on
+            # the API's execute-api domain only; custom domains never show it.
+            stage = http_api_stage(context)
+            if stage and not has_prefix(path_field, stage):
+                stage = ""
+            if stage and options.strip_stage:
+                path_field, stage = path_field[len(stage) :] or "/", ""
+            path, raw_path = from_decoded(path_field)
         else:
-            path, raw_path = from_encoded(prefix + path_field)
+            # REST: AWS removed the stage from `path`; requestContext.path
+            # still has it. The stage is put back in front, always: a path
+            # that itself starts with the stage name (`/prod/prod/admin`)
+            # is the client's own path below the stage.
+            stage = "" if options.strip_stage else _rest_mount_point(path_field, context)
+            path, raw_path = from_encoded(stage + path_field)
             if "%" in stage:
                 # Spelled as requestContext.path has it: decode it as the path
                 # was, or it would not prefix it. The path field starts with
@@ -188,22 +206,45 @@ class ApiGatewayRest:
         return read_rest_result(result, request, settings, self.name)
 
 
-def _stage_prefix(path: str, context: dict[str, Any], http_api: bool) -> str:
-    """The mount point API Gateway put in front of ``path`` (a stage, a base path).
+def http_api_stage(context: Mapping[str, Any]) -> str:
+    """``/<stage>`` when an HTTP API event's path holds its stage, else ``""``.
 
-    REST sends ``requestContext.path`` with it and ``path`` without, so the
-    extra leading part of ``requestContext.path`` is the mount point. HTTP APIs
-    put a named stage into ``path`` itself.
+    HTTP APIs put a named stage (never ``$default``) at the front of the path
+    only when the client called the API's own ``execute-api`` domain; on a
+    custom domain the stage is chosen by the API mapping and the path is the
+    client's own, so a leading ``/<stage>`` there is not the stage.
     """
-    if http_api:
-        stage = context.get("stage")
-        if isinstance(stage, str) and stage and stage != "$default":
-            candidate = "/" + stage
-            if has_prefix(path, candidate):
-                return candidate
+    stage = context.get("stage")
+    if not isinstance(stage, str) or not stage or stage == "$default":
+        return ""
+    if not is_execute_api_domain(context.get("domainName")):
+        return ""
+    return "/" + stage
+
+
+def is_execute_api_domain(domain: Any) -> bool:
+    """Whether ``domain`` is an API's own endpoint, ``{api-id}.execute-api.{region}.
+    amazonaws.com`` (``{api-id}-{vpce-id}`` for private APIs; ``.com.cn`` in
+    China), not a custom domain name."""
+    if not isinstance(domain, str):
+        return False
+    name = domain.lower()
+    return name.split(".")[1:2] == ["execute-api"] and name.endswith(
+        (".amazonaws.com", ".amazonaws.com.cn")
+    )
+
+
+def _rest_mount_point(path: str, context: Mapping[str, Any]) -> str:
+    """The mount point API Gateway removed from a REST event's ``path``.
+
+    ``requestContext.path`` is the path the client sent; ``path`` is that
+    without the stage on an ``execute-api`` domain (``/prod/items`` vs
+    ``/items``), and the same on a custom domain (whose API mapping stays in
+    both). So the extra leading part of ``requestContext.path`` is the mount
+    point, and there is none when the two agree.
+    """
     full = context.get("path")
-    # Indexing, not startswith/endswith("/"): this runs on every REST request.
-    if not isinstance(full, str) or len(full) <= len(path) or full[0] != "/":
+    if not isinstance(full, str) or len(full) <= len(path) or not full.startswith("/"):
         return ""
     if full.endswith(path):
         prefix = full[: len(full) - len(path)]  # not empty, and starts with "/"
@@ -211,7 +252,7 @@ def _stage_prefix(path: str, context: dict[str, Any], http_api: bool) -> str:
         prefix = full  # the API's root requested without a trailing slash: /prod
     else:
         return ""
-    return "" if prefix[-1] == "/" else prefix
+    return "" if prefix.endswith("/") else prefix
 
 
 # The gateway direction: what a REST API (regional endpoint, Lambda proxy

@@ -175,9 +175,13 @@ class LambdaEdge:
         path, raw_path = from_encoded(
             require_path(request.get("uri"), name, "Records[0].cf.request.uri")
         )
-        headers, last = collect_headers(None, _header_lists(request.get("headers")))
+        headers, last = collect_headers(
+            None, _header_lists(request.get("headers")), source_name=name
+        )
         # CloudFront sets CloudFront-Forwarded-Proto (overwriting a viewer's)
         # only after the viewer-request trigger; earlier it is client-supplied.
+        # It sets no X-Forwarded-Proto or -Port at all: any the request holds
+        # came from the viewer, so neither is read.
         scheme = "https"
         if trigger == "origin-request":
             proto = last.get("cloudfront-forwarded-proto")
@@ -186,7 +190,8 @@ class LambdaEdge:
         server, scheme = server_and_scheme(
             last,
             mapping(cf.get("config")).get("distributionDomainName"),
-            trust_forwarded_proto=False,
+            proto_header=None,
+            port_header=None,
             default_scheme=scheme,
         )
         query = request.get("querystring")

@@ -11,7 +11,10 @@ snake_case query key), so every shape is accepted in both versions.
 UNVERIFIED, as no captured event settles them: the path is taken as
 percent-encoded; query values as decoded, so they are re-encoded; a v1
 ``raw_path`` carrying ``?query`` is split and its query used verbatim. The
-client is the last ``X-Forwarded-For`` entry, the one VPC Lattice added.
+client is the last ``X-Forwarded-For`` entry, the one VPC Lattice added. The
+scheme and port come from ``X-Forwarded-For-Proto`` and
+``X-Forwarded-For-Port``, the headers VPC Lattice adds (AWS, "HTTP targets in
+VPC Lattice"); a caller's ``X-Forwarded-Proto``/``-Port`` are not read.
 
 Response: ``statusCode``, ``statusDescription`` (``"200 OK"``), ``headers``
 (one string per name: repeats joined with ``", "``), ``body``,
@@ -35,7 +38,7 @@ from ._headers import (
     server_and_scheme,
 )
 from ._paths import from_encoded, mount_point
-from .alb import case_variants, status_line
+from .alb import case_variants, status_line, too_many_cookies
 from .apigw_rest import encode_query
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 
@@ -90,7 +93,11 @@ class VpcLattice:
             params = _first(event, "queryStringParameters", "query_string_parameters")
             query_string = encode_query(params, None)
         headers, last = collect_headers(event.get("headers"), source_name=name)
-        server, scheme = server_and_scheme(last)
+        # VPC Lattice adds X-Forwarded-For-Proto and -Port, not X-Forwarded-Proto
+        # or -Port: those are whatever the caller sent.
+        server, scheme = server_and_scheme(
+            last, proto_header="x-forwarded-for-proto", port_header="x-forwarded-for-port"
+        )
         # Positional (method, path, raw_path, root_path, query_string, headers,
         # body, client, server, scheme): keywords would cost ~1 us per request.
         return Request(
@@ -111,8 +118,12 @@ class VpcLattice:
         )
 
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
+        grouped = group_response_headers(response.headers)
+        refusal = too_many_cookies(grouped, self.name)
+        if refusal is not None:
+            return self.render(refusal, event, options)
         headers: dict[str, str] = {}
-        for name, values in group_response_headers(response.headers).items():
+        for name, values in grouped.items():
             if len(values) > 1 and name.lower() == "set-cookie":
                 headers.update(zip(case_variants(name, len(values)), values, strict=True))
             else:
@@ -148,14 +159,19 @@ def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> di
     ``path`` as the client sent it; header names lower-case, each with the
     list of its values; query values decoded, each key with the list of its
     values (the assumptions the request direction makes, see the module
-    docstring). The service appends the peer to X-Forwarded-For. Text bodies
+    docstring). The service appends the peer to X-Forwarded-For and sets
+    X-Forwarded-For-Proto and X-Forwarded-For-Port (a client's X-Forwarded-Proto
+    or -Port passes through untouched, as any other header). Text bodies
     travel as text, others base64.
     """
     from . import _gateway as gateway
 
     moment = settings.now()
     headers: dict[str, list[str]] = {}
-    for name, value in gateway.forwarded_headers(request):
+    forwarded = gateway.forwarded_headers(
+        request, proto_header="x-forwarded-for-proto", port_header="x-forwarded-for-port"
+    )
+    for name, value in forwarded:
         headers.setdefault(name.lower(), []).append(value)
     if "host" not in headers:
         headers["host"] = [settings.domain_name or _DEFAULT_DOMAIN]
