@@ -179,6 +179,15 @@ class Adapter:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             return source.render(plain_response(400, "Bad Request"), event, options)
+        if self.passthrough is not None and self.passthrough.refuses(request):
+            logger.warning(
+                "404 Not Found: %s %s is the pass-through route; only events reach it "
+                "(request id %s)",
+                request.method,
+                request.path,
+                request_id_of(context),
+            )
+            return source.render(plain_response(404, "Not Found"), event, options)
         started = time.perf_counter() if self.access_log else 0.0
         response = self._run(request, event, context)
         if self.exclude_headers:
