@@ -193,19 +193,24 @@ class Adapter:
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
-        result = source.render(response, event, options)
         # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
         limit_of = getattr(source, "response_limit", None)
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
-        within, size = fits(result, response.headers, limit)
+        # Every source renders a body at least as large as its bytes: one over
+        # the limit is refused before rendering costs memory in proportion to it.
+        size = len(response.body)
+        within = rendered = size <= limit
+        if rendered:
+            result = source.render(response, event, options)
+            within, size = fits(result, limit)
         if not within:
             logger.error(
-                "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "
+                "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
                 "%d-byte limit (request id %s)",
                 source.name,
                 request.method,
                 request.path,
-                size,
+                size if rendered else f"at least {size}",
                 limit,
                 request_id_of(context),
             )
