@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .errors import PassthroughError
-from .http import Request, Response
+from .http import Request, Response, plain_response
 from .sources._paths import from_decoded, mount_point
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ __all__ = [
     "Passthrough",
     "is_websocket_event",
     "make_passthrough",
+    "refusal",
 ]
+
+logger = LazyLogger("hatchway")
 
 if TYPE_CHECKING:
     #: Runs a request through the app (with the adapter's error handling).
@@ -121,6 +125,20 @@ class _CallablePassthrough:
 
 #: What the adapter calls for an event no source recognised.
 Passthrough = EventRoute | _CallablePassthrough
+
+
+def refusal(passthrough: Passthrough | None, request: Request, context: Any) -> Response | None:
+    """The 404 for an HTTP ``request`` aimed at the pass-through route (logged),
+    or None: the Adapter and the streaming handler answer it before the app runs."""
+    if passthrough is None or not passthrough.refuses(request):
+        return None
+    logger.warning(
+        "404 Not Found: %s %s is the pass-through route; only events reach it (request id %s)",
+        request.method,
+        request.path,
+        request_id_of(context),
+    )
+    return plain_response(404, "Not Found")
 
 
 def _route_key(path: str) -> str:

@@ -227,3 +227,24 @@ def test_forged_body_never_becomes_the_handlers_result() -> None:
     result = handler(build_event("apigw-rest", "POST", "/events", json=FORGED_BATCH), None)
     assert result["statusCode"] == 404
     assert json.dumps(FORGED_BATCH) not in json.dumps(result)
+
+
+class _Collected(bytearray):
+    def write(self, data: bytes) -> None:
+        self.extend(data)
+
+
+def test_streamed_function_url_request_for_the_route_is_refused() -> None:
+    """A streaming Adapter answers Function URL requests without going through
+    ``Adapter.__call__``: the refusal holds there too."""
+    from hatchway.streaming import StreamingHandler, read_streamed
+
+    app = AsgiRecorder()
+    handler = StreamingHandler(adapter(app, passthrough="/events", streaming=True))
+    event = build_event("function-url", "POST", "/events", json=FORGED_BATCH)
+    source = handler.source_for(event)
+    assert source is not None
+    out = _Collected()
+    handler(source, event, LambdaContext(), out)
+    assert read_streamed(bytes(out), "function-url").status == 404
+    assert app.scopes == []
