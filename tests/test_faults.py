@@ -503,30 +503,36 @@ def test_only_documented_exceptions_escape() -> None:
     assert sys.version_info >= (3, 10)
 
 
-def test_size_guard_measures_base64_bodies_without_serialising(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_size_guard_never_serialises_a_response(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     import hatchway.limits
 
-    calls: list[int] = []
-    real = hatchway.limits.serialized_size
-    dumps = json.dumps
+    def refuse(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("the size guard serialised the response")
 
-    def counting(*args: Any, **kwargs: Any) -> str:
-        calls.append(1)
-        return dumps(*args, **kwargs)
-
-    monkeypatch.setattr(json, "dumps", counting)
+    monkeypatch.setattr(json, "dumps", refuse)
     limit = hatchway.limits.SYNC_INVOKE_LIMIT
-    headers = [("x" * 50, "y" * 50)]
-    within = {"statusCode": 200, "body": "A" * 5_000_000, "isBase64Encoded": True}
-    assert hatchway.limits.fits(within, headers, limit) == (True, 0)
-    over = {"statusCode": 200, "body": "A" * 6_300_000, "isBase64Encoded": True}
-    assert hatchway.limits.fits(over, headers, limit)[0] is False
-    text = {"statusCode": 200, "body": "é" * 1_100_000, "isBase64Encoded": False}
-    within_text, size = hatchway.limits.fits(text, headers, limit)
-    assert within_text is (size <= hatchway.limits.SYNC_INVOKE_LIMIT)
-    assert len(calls) == 2  # only the two whose cheap bound was over the limit
-    assert size == real(text)
+    headers = {"x" * 50: "y" * 50}
+    within = {
+        "statusCode": 200,
+        "headers": headers,
+        "body": "A" * 5_000_000,
+        "isBase64Encoded": True,
+    }
+    assert hatchway.limits.fits(within, limit) == (True, 0)  # its length alone decides
+    over = {"statusCode": 200, "headers": headers, "body": "A" * 6_300_000, "isBase64Encoded": True}
+    over_within, over_size = hatchway.limits.fits(over, limit)
+    assert over_within is False
+    text = {
+        "statusCode": 200,
+        "headers": headers,
+        "body": "é" * 1_100_000,
+        "isBase64Encoded": False,
+    }
+    within_text, size = hatchway.limits.fits(text, limit)
+    ensure_ascii = hatchway.limits.escapes_non_ascii()
+    monkeypatch.undo()
+    assert over_size == len(json.dumps(over).encode())
+    assert size == len(json.dumps(text, ensure_ascii=ensure_ascii).encode())
+    assert within_text is (size <= limit)

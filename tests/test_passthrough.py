@@ -57,6 +57,7 @@ def events_app() -> FastAPI:
                 "content_type": request.headers["content-type"],
                 "aws_event_is_event": request.scope["aws.event"] == event,
                 "aws_context": request.scope["aws.context"],
+                "marked": request.scope.get("hatchway.passthrough"),
             }
         )
         return {"handled": len(event.get("Records", [])), "echo": event}
@@ -94,6 +95,17 @@ def test_event_reaches_the_route_and_its_answer_is_the_result() -> None:
     assert seen["content_type"] == "application/json"
     assert seen["aws_event_is_event"] is True
     assert seen["aws_context"] is context
+    assert seen["marked"] is True
+
+
+def test_http_request_for_the_route_is_refused_before_the_app() -> None:
+    app = events_app()
+    handler = Adapter(app, lifespan="off", passthrough="/events")
+    http_post = dict(HTTP_EVENT, rawPath="/events", body=json.dumps(SQS_EVENT))
+    http_post["requestContext"] = {"http": {"method": "POST", "sourceIp": "1.2.3.4"}}
+    assert handler(http_post, Context())["statusCode"] == 404
+    assert app.state.seen == []
+    assert handler(HTTP_EVENT, Context())["statusCode"] == 200  # other routes are served
 
 
 @pytest.mark.parametrize(
@@ -200,6 +212,7 @@ def test_wsgi_app_serves_events_too() -> None:
     @app.post("/hooks/events")
     def events() -> Any:
         assert flask.request.environ["aws.event"] is SQS_EVENT
+        assert flask.request.environ["hatchway.passthrough"] is True
         return {"type": flask.request.content_type, "records": flask.request.get_json()["Records"]}
 
     result = Adapter(app, passthrough="/hooks/events")(SQS_EVENT, Context())

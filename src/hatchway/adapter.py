@@ -11,7 +11,7 @@ from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEv
 from .http import Request, Response, plain_response
 from .interface import detect_interface
 from .limits import SYNC_INVOKE_LIMIT, fits
-from .passthrough import is_websocket_event, make_passthrough
+from .passthrough import is_websocket_event, make_passthrough, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
 
@@ -58,7 +58,9 @@ class Adapter:
       schedules, ...). A path like ``"/events"`` sends each into the app as
       ``POST /events`` with the event as its JSON body and returns the
       response body parsed as JSON (a status outside 2xx raises
-      :class:`~hatchway.errors.PassthroughError`); a callable is called as
+      :class:`~hatchway.errors.PassthroughError`). HTTP requests for that
+      path get 404 before the app runs, and only real events carry
+      ``"hatchway.passthrough": True`` in the scope/environ. A callable is called as
       ``callable(event, context)``. Without it such events raise
       :class:`~hatchway.UnsupportedEvent`.
     - ``streaming``: stream responses when the function runs under hatchway's
@@ -179,24 +181,32 @@ class Adapter:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             return source.render(plain_response(400, "Bad Request"), event, options)
+        refused = refusal(self.passthrough, request, context)
+        if refused is not None:
+            return source.render(refused, event, options)
         started = time.perf_counter() if self.access_log else 0.0
         response = self._run(request, event, context)
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
-        result = source.render(response, event, options)
         # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
         limit_of = getattr(source, "response_limit", None)
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
-        within, size = fits(result, response.headers, limit)
+        # Every source renders a body at least as large as its bytes: one over
+        # the limit is refused before rendering costs memory in proportion to it.
+        size = len(response.body)
+        within = rendered = size <= limit
+        if rendered:
+            result = source.render(response, event, options)
+            within, size = fits(result, limit)
         if not within:
             logger.error(
-                "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "
+                "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
                 "%d-byte limit (request id %s)",
                 source.name,
                 request.method,
                 request.path,
-                size,
+                size if rendered else f"at least {size}",
                 limit,
                 request_id_of(context),
             )

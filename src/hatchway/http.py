@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["Headers", "Request", "Response", "first_header", "plain_response"]
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import ClassVar
+
+__all__ = ["PASSTHROUGH_KEY", "Headers", "Request", "Response", "first_header", "plain_response"]
+
+#: The ASGI scope and WSGI environ key set (to ``True``) only for an event
+#: delivered by ``Adapter(passthrough="/path")``, never for an HTTP request.
+PASSTHROUGH_KEY = "hatchway.passthrough"
 
 #: Request headers: lower-case names and values as latin-1 text (one character
 #: per byte, as WSGI wants them; ASGI gets them encoded), repeats kept in order.
@@ -33,6 +42,11 @@ class Request:
     always a prefix of ``path``. ``raw_path`` is the percent-encoded form of
     ``path``.
     """
+
+    #: True only for an event delivered by ``Adapter(passthrough="/path")``
+    #: (:class:`hatchway.passthrough.EventRequest`): the runners mark its scope
+    #: and environ, which nothing in an HTTP request can do.
+    passthrough: ClassVar[bool] = False
 
     __slots__ = (
         "body",

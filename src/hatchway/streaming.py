@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._log import LazyLogger, request_id_of
 from .errors import BadRequest
 from .http import Response, plain_response
+from .passthrough import refusal
 
 if TYPE_CHECKING:
     from .adapter import Adapter
@@ -155,6 +156,10 @@ class StreamingHandler:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             sink.respond(plain_response(400, "Bad Request"))
+            return
+        refused = refusal(adapter.passthrough, request, context)
+        if refused is not None:
+            sink.respond(refused)
             return
         try:
             self.streamer(request, event, context, sink)

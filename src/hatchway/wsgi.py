@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from ._log import LazyLogger
 from ._typing import TYPE_CHECKING
 from .errors import ProtocolError
-from .http import Request, Response
+from .http import PASSTHROUGH_KEY, Request, Response
 
 __all__ = ["WsgiRunner"]
 
@@ -218,6 +218,9 @@ class WsgiRunner:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["aws.event"] = event
         environ["aws.context"] = context
+        if request.passthrough:
+            # Only a pass-through event: headers become HTTP_* keys, never this one.
+            environ[PASSTHROUGH_KEY] = True
         client = request.client
         if client is not None:
             environ["REMOTE_ADDR"] = client[0]

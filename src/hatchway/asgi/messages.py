@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from ..errors import ProtocolError
-from ..http import Request
+from ..http import PASSTHROUGH_KEY, Request
 
 __all__ = ["check_headers", "check_status", "encode_headers", "http_scope"]
 
@@ -29,7 +29,7 @@ def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any
         # The gateway delivers the whole body; say how long it is, as a server
         # would (Django's ASGI form parser reads nothing without it).
         headers.append((b"content-length", str(len(request.body)).encode("ascii")))
-    return {
+    scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": _SPEC_VERSION},
         "http_version": "1.1",
@@ -46,6 +46,10 @@ def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any
         "aws.event": event,
         "aws.context": context,
     }
+    if request.passthrough:
+        # Only a pass-through event: nothing a client sends can set a scope key.
+        scope[PASSTHROUGH_KEY] = True
+    return scope
 
 
 def check_status(status: Any) -> int:
