@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.subprocess
+
 # Each is only needed off the usual path: logging when something is logged,
 # json/base64/urllib for pass-through, binary requests, odd paths and the
 # gateway direction, http for load balancer status lines, asyncio for ASGI,

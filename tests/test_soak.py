@@ -17,6 +17,9 @@ from conftest import Context
 from events import http_api, rest_api
 from hatchway import Adapter
 
+# Not a subprocess, but seconds long: out of the quick loop too.
+pytestmark = pytest.mark.subprocess
+
 INVOCATIONS = int(os.environ.get("HATCHWAY_SOAK_INVOCATIONS", "20000"))
 WARM_UP = 2000
 #: Growth allowed after warm-up: well under the 1 MB the long run must stay within.

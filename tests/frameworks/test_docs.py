@@ -19,6 +19,8 @@ import pytest
 
 from hatchway import Adapter
 
+pytestmark = pytest.mark.subprocess
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 EXECUTED_PAGES = [
@@ -101,3 +103,66 @@ def test_local_development_names_only_real_serve_options() -> None:
     documented = set(re.findall(r"(--[a-z][a-z-]+)", (DOCS / "local-development.md").read_text()))
     assert documented, "the page names no options"
     assert sorted(documented - set(re.findall(r"(--[a-z][a-z-]+)", completed.stdout))) == []
+
+
+ROOT = DOCS.parent
+
+#: ``::: target`` lines of an mkdocstrings page.
+_AUTODOC = re.compile(r"^::: *(\S+)", re.MULTILINE)
+
+
+def test_reference_documents_only_the_public_api() -> None:
+    import hatchway.testing
+
+    public = {f"hatchway.{name}" for name in hatchway.__all__}
+    public |= {f"hatchway.testing.{name}" for name in hatchway.testing.__all__}
+    # Whole public modules, and the protocol's home for custom sources.
+    public |= {"hatchway.errors", "hatchway.testing.pytest_plugin", "hatchway.sources.Source"}
+    targets = _AUTODOC.findall((DOCS / "reference.md").read_text())
+    assert targets, "the reference documents nothing"
+    assert [t for t in targets if t not in public] == []
+
+
+def test_readme_links_point_at_files_that_exist() -> None:
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [link for link in links if "://" not in link]
+    assert local, "the README links nothing in the repository"
+    assert [link for link in local if not (ROOT / link).exists()] == []
+
+
+def test_readme_lists_every_builtin_source() -> None:
+    text = (ROOT / "README.md").read_text()
+    for label in (
+        "REST APIs",
+        "HTTP APIs",
+        "Function URLs",
+        "Application Load Balancers",
+        "Lambda@Edge",
+        "VPC Lattice",
+    ):
+        assert label in text
+
+
+@pytest.mark.parametrize(
+    "requirements",
+    sorted((ROOT / "examples").glob("*/requirements.txt")),
+    ids=lambda p: p.parent.name,
+)
+def test_example_requirements_find_hatchway_before_it_is_published(requirements: Path) -> None:
+    # Until hatchway is on PyPI, a bare "hatchway" line fails: each example
+    # names a --find-links folder, which pip reads relative to the file.
+    lines = [line.strip() for line in requirements.read_text().splitlines()]
+    assert "hatchway" in lines
+    links = [line.split(None, 1)[1] for line in lines if line.startswith("--find-links ")]
+    assert len(links) == 1, "no --find-links line for hatchway's wheel"
+    folder = (requirements.parent / links[0]).resolve()
+    if requirements.parent.name == "container":
+        # The image is built from the example's folder: the Dockerfile copies
+        # dist/ in beside requirements.txt.
+        assert folder == requirements.parent / "dist"
+        dockerfile = (requirements.parent / "Dockerfile").read_text()
+        assert "COPY dist/ ${LAMBDA_TASK_ROOT}/dist/" in dockerfile
+    else:
+        # The checkout's dist/, where `pip wheel --no-deps -w dist .` puts it.
+        assert folder == ROOT / "dist"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.subprocess
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 TEMPLATES = sorted(EXAMPLES.glob("*/template.yaml"))
