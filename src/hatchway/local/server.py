@@ -72,6 +72,39 @@ def _wire_headers(response: Response) -> list[tuple[str, str]]:
     return headers
 
 
+#: Response headers holding a URL a client follows.
+_LINK_HEADERS = frozenset(("location", "content-location"))
+
+
+def plain_http_links(
+    headers: list[tuple[str, str]], host: str | None
+) -> tuple[list[tuple[str, str]], bool]:
+    """``headers`` with each ``Location`` to ``https://HOST`` turned into
+    ``http://HOST``, and whether any was.
+
+    apigw-http, function-url and lambda-edge are reached over https only, so
+    the app builds https links (correct in AWS). This server speaks plain
+    HTTP: a redirect to its own address over https would fail. Only URLs to
+    the very host the client called are changed; any other stays as sent.
+    """
+    if not host:
+        return headers, False
+    origin = f"https://{host}".lower()
+    size = len(origin)
+    changed = False
+    out = []
+    for name, value in headers:
+        if (
+            name.lower() in _LINK_HEADERS
+            and value[:size].lower() == origin
+            and value[size : size + 1] in ("", "/", "?", "#")
+        ):
+            value = "http://" + value[len("https://") :]
+            changed = True
+        out.append((name, value))
+    return out, changed
+
+
 class LocalGateway:
     """The WSGI app the server runs: one HTTP request in, the gateway's answer out."""
 
@@ -87,6 +120,7 @@ class LocalGateway:
         self.runtime = runtime
         self.console = console
         self.show_events = show_events
+        self._told_links = False
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -95,6 +129,8 @@ class LocalGateway:
         try:
             request = self._client_request(environ, target)
             response = self.answer(request)
+            if environ.get("wsgi.url_scheme", "http") == "http":
+                self._local_links(response, request.header("host"))
             if isinstance(response, StreamedResponse):
                 return self._stream(environ, start_response, response, started)
             headers = _wire_headers(response)
@@ -116,6 +152,17 @@ class LocalGateway:
         client = environ.get("REMOTE_ADDR", "-")
         self.console.access(client, method, target, response.status, millis, len(response.body))
         return [] if method == "HEAD" else [response.body]
+
+    def _local_links(self, response: Response | StreamedResponse, host: str | None) -> None:
+        response.headers, changed = plain_http_links(response.headers, host)
+        if changed and not self._told_links:
+            self._told_links = True
+            self.console.say(
+                f"hatchway: the app redirects to https://{host} ({self.choice.name} is https "
+                f"in AWS); this server speaks plain HTTP, so such redirects go to "
+                f"http://{host} instead. Links in response bodies keep https: see "
+                "'https links' in docs/local-development.md"
+            )
 
     def _client_request(self, environ: dict[str, Any], target: str) -> ClientRequest:
         if not target.startswith("/"):  # absolute-form: http://host/path
