@@ -159,6 +159,27 @@ def test_unsupported_event_names_keys_and_sources() -> None:
     assert info.value.event_keys == ("Records",)
 
 
+@pytest.mark.parametrize(
+    ("event", "kind"),
+    [
+        ({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}, "an aws:sqs event"),
+        ({"Records": [{"EventSource": "aws:sns", "Sns": {}}]}, "an aws:sns event"),
+        (
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+            "an EventBridge event (Scheduled Event)",
+        ),
+        ({"hello": "world"}, "an event with top-level keys ['hello']"),
+    ],
+)
+def test_unsupported_event_says_how_to_pass_it_through(event: Any, kind: str) -> None:
+    with pytest.raises(UnsupportedEvent) as info:
+        Adapter(wsgi_app)(event, Context())
+    message = str(info.value)
+    assert kind in message
+    assert "passthrough='/events'" in message
+    assert "passthrough=a_function" in message
+
+
 @pytest.mark.parametrize("event", [None, [], "GET /", 42])
 def test_non_dict_events_are_unsupported(event: Any) -> None:
     with pytest.raises(UnsupportedEvent, match="event of type"):
