@@ -139,3 +139,16 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("missing", ["httpx", "anyio"])
+def test_transport_without_httpx_names_the_extra(monkeypatch, missing):
+    import hatchway.testing
+
+    monkeypatch.setitem(sys.modules, missing, None)  # import now fails as if not installed
+    monkeypatch.delitem(sys.modules, "hatchway.testing.transport", raising=False)
+    if missing == "anyio":
+        monkeypatch.delitem(sys.modules, "anyio.to_thread", raising=False)
+    with pytest.raises(ImportError, match=r"pip install 'hatchway\[testing\]'") as info:
+        hatchway.testing.LambdaTransport  # noqa: B018
+    assert info.value.name.startswith(missing)

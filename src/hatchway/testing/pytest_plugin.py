@@ -34,9 +34,9 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture
 def lambda_client() -> Iterator[Callable[..., httpx.Client]]:
     """Make httpx clients that call a Lambda handler through a gateway's events."""
-    import httpx
+    from .transport import LambdaTransport  # first: it names the extra that brings httpx
 
-    from .transport import LambdaTransport
+    import httpx
 
     clients: list[httpx.Client] = []
 
