@@ -34,7 +34,8 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture
 def lambda_client() -> Iterator[Callable[..., httpx.Client]]:
     """Make httpx clients that call a Lambda handler through a gateway's events."""
-    from .transport import LambdaTransport  # first: it names the extra that brings httpx
+    # The transport first: without httpx it names the extra to install.
+    from .transport import LambdaTransport  # noqa: I001
 
     import httpx
 
