@@ -213,3 +213,26 @@ def test_no_answer_in_time_is_a_time_out(emulator: RuntimeApiEmulator) -> None:
     with pytest.raises(TimedOut):
         emulator.wait(invocation, 0.2)
     assert not emulator.has_waiting()
+
+
+def test_a_runtime_gone_mid_poll_prints_no_traceback(
+    emulator: RuntimeApiEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stopped runtime leaves its `next` poll behind: the emulator's answer
+    then meets a closed connection, which is no error worth a traceback."""
+    import socket
+    import struct
+
+    host, port = emulator.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(f"GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(0.2)  # the poll is waiting
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    emulator.begin_generation()  # the waiting poll answers 410 to a reset connection
+    printed = ""
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and "Traceback" not in printed:
+        time.sleep(0.1)
+        printed += capsys.readouterr().err
+    assert "Traceback" not in printed
+    assert "Error" not in printed

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -88,6 +89,12 @@ class Invocation:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     emulator: RuntimeApiEmulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A runtime that is stopped or crashes leaves its connections behind;
+        # the answers they miss are no error. Anything else gets the traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
