@@ -252,9 +252,16 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.server_close()
-        runtime.close()
+        # A second Ctrl+C or SIGTERM must not cut the clean-up short: it
+        # would leave the runtime's folder (and processes) behind.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            server.server_close()
+            runtime.close()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -21,6 +21,7 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,46 @@ def _shim_source(target: str, kind: Kind, adapter_options: Mapping[str, Any]) ->
         "from hatchway.local.target import load_handler\n\n"
         f"handler = load_handler({target!r}, {kind!r}, {dict(adapter_options)!r})\n"
     )
+
+
+def _owned_folder(path: Path) -> bool:
+    """Whether ``path`` is a real folder (not a link) of this user."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def runtime_folder() -> str:
+    """A new folder for the handler shim, ``$TMPDIR/hatchway-UID/ric-PID-*``.
+
+    Folders there whose server process is gone (killed with SIGKILL, or a
+    machine that went down) are removed first, so they never pile up. If
+    the per-user folder is not ours (another user made it, a link), a plain
+    temporary folder is used instead.
+    """
+    base = Path(tempfile.gettempdir(), f"hatchway-{os.getuid()}")
+    with contextlib.suppress(FileExistsError):
+        base.mkdir(mode=0o700)
+    if not _owned_folder(base):
+        return tempfile.mkdtemp(prefix="hatchway-ric-")
+    for entry in base.iterdir():
+        prefix, _, rest = entry.name.partition("-")
+        pid = rest.partition("-")[0]
+        if prefix == "ric" and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"ric-{os.getpid()}-", dir=base)
 
 
 class RicRuntime:
@@ -89,7 +130,7 @@ class RicRuntime:
 
     def start(self) -> None:
         self.emulator.start()
-        self._folder = tempfile.mkdtemp(prefix="hatchway-ric-")
+        self._folder = runtime_folder()
         spec = f"{self.target.file}:{self.target.attr}" if self.target.file else self.target.text
         source = _shim_source(spec, self.kind, self.adapter_options)
         Path(self._folder, f"{_SHIM}.py").write_text(source, encoding="utf-8")
