@@ -273,6 +273,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
             adapter_options=adapter_options,
             timeout=args.timeout,
             memory_mb=args.memory,
+            console=console,
         )
 
     from .server import LocalGateway, make_server
