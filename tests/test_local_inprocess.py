@@ -155,6 +155,21 @@ def test_time_out_is_enforced_in_process(app, path):
         assert response.status_code == 200
 
 
+def test_an_init_error_shows_the_users_frames():
+    with serving([target("broken.py") + ":app"]) as server, _client(server) as client:
+        assert client.get("/").status_code == 500
+        server.wait_for(r'"GET /" 500')
+        output = server.output
+    block = output.split("the function failed to initialise")[1].split("hatchway serve:")[0]
+    lines = block.strip("\n").splitlines()
+    assert lines[1] == "    Runtime.InitError (RuntimeError): this module is broken on purpose"
+    assert re.fullmatch(
+        r" {6}\(\d+ frames of hatchway and importlib before these left out\)", lines[2]
+    )
+    assert lines[3] == f'      File "{target("broken.py")}", line 3, in <module>'
+    assert "importlib" not in output.replace("hatchway and importlib", "")
+
+
 def test_reload_restarts_on_a_source_change(tmp_path: Path):
     app = tmp_path / "reloaded.py"
     body = 'def handler(event, context):\n    return {"statusCode": 200, "body": "%s"}\n'

@@ -137,7 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self._body()
         if self.path == f"{_PREFIX}/init/error":
-            emulator.init_failed(FunctionError.from_document(body, self.headers.get(_ERROR_TYPE)))
+            error = FunctionError.from_document(body, self.headers.get(_ERROR_TYPE))
+            error.logged = True  # a runtime logs what it reports
+            emulator.init_failed(error)
             self._answer(202, {"status": "OK"})
             return
         match = _RESULT.match(self.path)
@@ -149,6 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             known = emulator.complete(request_id, result=body)
         else:
             error = FunctionError.from_document(body, self.headers.get(_ERROR_TYPE))
+            error.logged = True
             known = emulator.complete(request_id, error=error)
         if known:
             self._answer(202, {"status": "OK"})
@@ -204,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
                 error = trailer_error(
                     trailers.get(_ERROR_TYPE.lower()), trailers.get(_ERROR_BODY.lower())
                 )
+                if error is not None:
+                    error.logged = True
             else:
                 stream.put(self._body())
         except (OSError, ValueError) as exc:

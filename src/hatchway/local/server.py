@@ -105,6 +105,14 @@ def plain_http_links(
     return out, changed
 
 
+def _details(error: FunctionError) -> str:
+    """What to print under a failure: the error and trace, unless the runtime
+    logged them just above (then only the error, to tie the two together)."""
+    if error.logged:
+        return f"{error.error_type}: {error.message} (the runtime logged its trace above)"
+    return error.describe()
+
+
 class LocalGateway:
     """The WSGI app the server runs: one HTTP request in, the gateway's answer out."""
 
@@ -236,7 +244,7 @@ class LocalGateway:
             self.console.failure(
                 f"{request.method} {request.target}: the function failed (request "
                 f"{request_id}); {choice.name} answers {answer.status}",
-                error.describe(),
+                _details(error),
             )
             return answer
         if isinstance(result_json, StreamedResult):
@@ -271,7 +279,7 @@ class LocalGateway:
             self.console.failure(
                 f"{request.method} {request.target}: the function failed before its stream "
                 f"began (request {request_id}); {choice.name} answers {answer.status}",
-                error.describe(),
+                _details(error),
             )
             return answer
         except MalformedResponse as error:
@@ -305,7 +313,7 @@ class LocalGateway:
             self.console.failure(
                 f"{method} {target}: the function reported an error after {size} streamed "
                 "bytes; the client's response ends there, unfinished",
-                error.describe(),
+                _details(error),
             )
             # A connection error makes werkzeug drop the connection without the
             # final chunk, so the client sees an unfinished body.
