@@ -5,6 +5,7 @@ server would when the server cannot start."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -85,3 +86,32 @@ def test_port_taken_exits_with_status_1(reload):
     assert done.returncode == 1
     assert "in use" in done.stderr
     assert done.stderr.count("in use by another program") == 1
+
+
+def _documented_options() -> dict[str, str]:
+    """Each row of the options table in docs/local-development.md: option, meaning."""
+    text = (ROOT / "docs" / "local-development.md").read_text(encoding="utf-8")
+    table = text.split("| option | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.strip().splitlines()[1:]:
+        name, meaning = (cell.strip() for cell in line.strip("|").split("|", 1))
+        rows[name.strip("`")] = meaning
+    return rows
+
+
+def test_the_options_table_matches_the_parser(capsys):
+    """Every option of `hatchway serve --help` has its row, and every choice
+    it offers is named there; nothing else is in the table."""
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    helped = capsys.readouterr().out.split("options:", 1)[1]
+    options = {
+        found.group(1): (found.group(2) or "").split(",")
+        for found in re.finditer(r"^  (--[a-z-]+)(?: \{([^}]*)\})?", helped, re.MULTILINE)
+        if found.group(1) != "--help"
+    }
+    documented = _documented_options()
+    assert sorted(documented) == sorted(options)
+    for name, choices in options.items():
+        for choice in filter(None, choices):
+            assert f"`{choice}`" in documented[name], f"{name}: {choice} is not documented"

@@ -108,8 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="restart when a .py file under the target's or the current folder changes",
     )
     adapter = serve.add_argument_group("Adapter options (when TARGET is an app)")
-    adapter.add_argument("--interface", choices=("auto", "asgi", "wsgi"))
-    adapter.add_argument("--lifespan", choices=("auto", "on", "off"))
+    adapter.add_argument(
+        "--interface", choices=("auto", "asgi", "wsgi"), help="ASGI or WSGI (default: detected)"
+    )
+    adapter.add_argument(
+        "--lifespan", choices=("auto", "on", "off"), help="ASGI lifespan (default: auto)"
+    )
     adapter.add_argument(
         "--text-mime-type",
         action="append",
