@@ -191,3 +191,17 @@ def test_the_runtime_is_stopped_with_the_server():
         time.sleep(0.05)
     else:
         pytest.fail(f"the runtime process {pid} outlived the server")
+
+
+def test_streaming_flag_streams_the_chosen_source():
+    """`--streaming` streams the `--source` given (apigw-rest here), not only
+    Function URLs: the answer comes chunked, without a Content-Length."""
+    args = [STREAM_APP, "--source", "apigw-rest", "--runtime", "hatchway", "--streaming"]
+    with (
+        serving(args) as server,
+        httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client,
+    ):
+        response = client.get("/json")
+    assert response.status_code == 200
+    assert response.headers.get("transfer-encoding") == "chunked"
+    assert "content-length" not in response.headers
