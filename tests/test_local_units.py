@@ -236,3 +236,31 @@ def test_a_runtime_gone_mid_poll_prints_no_traceback(
         printed += capsys.readouterr().err
     assert "Traceback" not in printed
     assert "Error" not in printed
+
+
+def test_user_frames_skip_the_import_machinery_and_hatchway_local():
+    from pathlib import Path
+
+    import hatchway.local
+    from hatchway.local.invocation import user_frames
+
+    local = Path(hatchway.local.__file__).resolve().parent
+    trace = [
+        '  File "/usr/lib/python3.12/importlib/__init__.py", line 90, in import_module\n',
+        '  File "<frozen importlib._bootstrap>", line 1387, in _gcd_import\n',
+        '  File "/tmp/hatchway-0/ric-1-x/hatchway_local_handler.py", line 5, in <module>\n',
+        f'  File "{local}/target.py", line 76, in load\n    module = import_module(m)\n',
+        '  File "<frozen importlib._bootstrap_external>", line 995, in exec_module\n',
+        '  File "/srv/app/main.py", line 3, in <module>\n    import db\n',
+        '  File "/srv/app/db.py", line 1, in <module>\n    raise RuntimeError\n',
+    ]
+    assert user_frames(trace) == trace[5:]
+    assert user_frames(trace[:5]) == trace[:5]  # nothing else: all of it
+    assert user_frames([]) == []
+    error = FunctionError("Runtime.ImportModuleError", "no module", trace)
+    described = error.describe().splitlines()
+    assert described[:3] == [
+        "Runtime.ImportModuleError: no module",
+        "  (5 frames of hatchway and importlib before these left out)",
+        '  File "/srv/app/main.py", line 3, in <module>',
+    ]
