@@ -43,6 +43,59 @@ def test_invalid_options_fail_at_construction(
         Adapter(wsgi_app, **options)
 
 
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        # A typo names the sources that can stream.
+        (
+            {"streaming": ["function_url"]},
+            ValueError,
+            r"streaming names 'function_url', which cannot stream; choose from "
+            r"'apigw-rest', 'function-url'",
+        ),
+        ({"streaming": ["apigw-http"]}, ValueError, r"'apigw-http', which cannot stream"),
+        ({"streaming": 1}, TypeError, "streaming takes True or a list of source names"),
+        ({"streaming": "function-url"}, TypeError, "streaming takes True or a list"),
+        ({"strip_stage": "no"}, TypeError, "strip_stage must be True or False, not 'no'"),
+        ({"strip_stage": 0}, TypeError, "strip_stage must be True or False, not 0"),
+        ({"access_log": "yes"}, TypeError, "access_log must be True or False, not 'yes'"),
+        (
+            {"text_mime_types": ["json"]},
+            ValueError,
+            r"text_mime_types takes media types like 'application/vnd.api\+json' or "
+            r"'application/\*', not 'json'",
+        ),
+        ({"text_mime_types": ["application/"]}, ValueError, "not 'application/'"),
+        ({"text_mime_types": ["*/*"]}, ValueError, "not '\\*/\\*'"),
+        ({"text_mime_types": ["application/vnd.x.*"]}, ValueError, "not 'application/vnd.x.\\*'"),
+        ({"exclude_headers": ["Content Type"]}, ValueError, "not a header name: 'Content Type'"),
+        ({"exclude_headers": [""]}, ValueError, "not a header name: ''"),
+    ],
+)
+def test_misspelt_or_mistyped_options_fail_at_construction(
+    options: dict[str, Any], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Adapter(asgi_app, **options)
+
+
+def test_correct_spellings_are_accepted() -> None:
+    adapter = Adapter(
+        asgi_app,
+        streaming=["function-url", "apigw-rest"],
+        strip_stage=True,
+        access_log=False,
+        text_mime_types=["application/vnd.api+json", "application/*", " Image/SVG+XML "],
+        exclude_headers=["X-Powered-By"],
+    )
+    assert adapter.streaming == {"function-url", "apigw-rest"}
+
+
+def test_an_adapter_is_not_an_app() -> None:
+    with pytest.raises(TypeError, match=r"already an Adapter.*Adapter\(app\)"):
+        Adapter(Adapter(asgi_app))
+
+
 def test_app_must_be_callable() -> None:
     with pytest.raises(TypeError, match="ASGI or WSGI callable"):
         Adapter(None)  # type: ignore[arg-type]
@@ -104,6 +157,27 @@ def test_unsupported_event_names_keys_and_sources() -> None:
     for name in ("alb", "function-url", "apigw-http", "apigw-rest"):
         assert name in message
     assert info.value.event_keys == ("Records",)
+
+
+@pytest.mark.parametrize(
+    ("event", "kind"),
+    [
+        ({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}, "an aws:sqs event"),
+        ({"Records": [{"EventSource": "aws:sns", "Sns": {}}]}, "an aws:sns event"),
+        (
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+            "an EventBridge event (Scheduled Event)",
+        ),
+        ({"hello": "world"}, "an event with top-level keys ['hello']"),
+    ],
+)
+def test_unsupported_event_says_how_to_pass_it_through(event: Any, kind: str) -> None:
+    with pytest.raises(UnsupportedEvent) as info:
+        Adapter(wsgi_app)(event, Context())
+    message = str(info.value)
+    assert kind in message
+    assert "passthrough='/events'" in message
+    assert "passthrough=a_function" in message
 
 
 @pytest.mark.parametrize("event", [None, [], "GET /", 42])

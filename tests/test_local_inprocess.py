@@ -128,6 +128,48 @@ def test_usage_errors_exit_with_status_2(args, message):
     assert message in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("app", "path"),
+    [
+        pytest.param(target("wsgi_app.py") + ":app", "/slow?seconds=3", id="wsgi-app"),
+        pytest.param(target("handler.py") + ":handler", "/slow", id="plain-handler"),
+    ],
+)
+def test_time_out_is_enforced_in_process(app, path):
+    """As Lambda does (and --runtime ric): the gateway's answer at the
+    time-out, whatever the app does meanwhile, and a line saying so."""
+    with serving([app, "--timeout", "1"]) as server, _client(server) as client:
+        started = time.monotonic()
+        response = client.get(path)
+        took = time.monotonic() - started
+        assert response.status_code == 500  # an HTTP API's answer to a failed invocation
+        assert response.json() == {"message": "Internal Server Error"}
+        assert 0.9 < took < 2.5
+        server.wait_for(r"timed out after 1 s")
+        server.wait_for(r"Sandbox.Timedout: Task timed out after 1.00 seconds")
+        deadline = time.monotonic() + 15  # the next event once the slow one is over
+        while True:
+            response = client.get("/items/x" if "wsgi" in app else "/after")
+            if response.status_code == 200 or time.monotonic() > deadline:
+                break
+        assert response.status_code == 200
+
+
+def test_an_init_error_shows_the_users_frames():
+    with serving([target("broken.py") + ":app"]) as server, _client(server) as client:
+        assert client.get("/").status_code == 500
+        server.wait_for(r'"GET /" 500')
+        output = server.output
+    block = output.split("the function failed to initialise")[1].split("hatchway serve:")[0]
+    lines = block.strip("\n").splitlines()
+    assert lines[1] == "    Runtime.InitError (RuntimeError): this module is broken on purpose"
+    assert re.fullmatch(
+        r" {6}\(\d+ frames of hatchway and importlib before these left out\)", lines[2]
+    )
+    assert lines[3] == f'      File "{target("broken.py")}", line 3, in <module>'
+    assert "importlib" not in output.replace("hatchway and importlib", "")
+
+
 def test_reload_restarts_on_a_source_change(tmp_path: Path):
     app = tmp_path / "reloaded.py"
     body = 'def handler(event, context):\n    return {"statusCode": 200, "body": "%s"}\n'

@@ -109,3 +109,45 @@ def test_stopping_the_server_stops_the_runtime():
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+@pytest.mark.parametrize("runtime", ["ric", "hatchway"])
+def test_the_functions_output_comes_line_by_line_and_an_error_once(runtime):
+    """A record ending in a traceback ends its line; an error's lines are
+    lines (the runtime joins them with \\r only for CloudWatch); the gateway
+    does not print again the trace the runtime logged."""
+    args = [target("logging_handler.py") + ":handler", "--runtime", runtime]
+    with (
+        serving(args) as server,
+        httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client,
+    ):
+        assert client.get("/").status_code == 200
+        assert client.get("/raise").status_code == 500
+        server.wait_for(r"the function failed")
+        server.wait_for(r'"GET /raise" 500')
+        lines = server.lines[:]
+    assert "\r" not in "\n".join(lines)
+    assert lines.count("ZeroDivisionError: division by zero") == 2
+    assert lines.count("printed after the record") == 2
+    assert sum('raise RuntimeError("raised on purpose")' in line for line in lines) == 1
+    assert any(
+        line.endswith("RuntimeError: raised on purpose (the runtime logged its trace above)")
+        for line in lines
+    )
+
+
+@pytest.mark.parametrize("info", [True, False], ids=["logger-at-info", "lambda-default"])
+def test_access_log_needs_its_logger_at_info_under_the_runtime_client(info):
+    """As docs/local-development.md says: Lambda's root logger is at WARNING."""
+    args = [target("access_logged.py") + ":handler", "--runtime", "ric"]
+    with (
+        serving(args, env={"ACCESS_LOG_INFO": "1" if info else "0"}) as server,
+        httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client,
+    ):
+        assert client.get("/logged").text == "ok"
+        server.wait_for(r'"GET /logged" 200')
+        if info:
+            server.wait_for(r"\[INFO\]\t.*\tGET /logged 200 .*ms 2 bytes \(request id ")
+        else:
+            time.sleep(0.5)  # a record would have come before the access line; allow for the pipe
+            assert "GET /logged 200" not in server.output

@@ -213,3 +213,54 @@ def test_no_answer_in_time_is_a_time_out(emulator: RuntimeApiEmulator) -> None:
     with pytest.raises(TimedOut):
         emulator.wait(invocation, 0.2)
     assert not emulator.has_waiting()
+
+
+def test_a_runtime_gone_mid_poll_prints_no_traceback(
+    emulator: RuntimeApiEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stopped runtime leaves its `next` poll behind: the emulator's answer
+    then meets a closed connection, which is no error worth a traceback."""
+    import socket
+    import struct
+
+    host, port = emulator.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.sendall(f"GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(0.2)  # the poll is waiting
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    emulator.begin_generation()  # the waiting poll answers 410 to a reset connection
+    printed = ""
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and "Traceback" not in printed:
+        time.sleep(0.1)
+        printed += capsys.readouterr().err
+    assert "Traceback" not in printed
+    assert "Error" not in printed
+
+
+def test_user_frames_skip_the_import_machinery_and_hatchway_local():
+    from pathlib import Path
+
+    import hatchway.local
+    from hatchway.local.invocation import user_frames
+
+    local = Path(hatchway.local.__file__).resolve().parent
+    trace = [
+        '  File "/usr/lib/python3.12/importlib/__init__.py", line 90, in import_module\n',
+        '  File "<frozen importlib._bootstrap>", line 1387, in _gcd_import\n',
+        '  File "/tmp/hatchway-0/ric-1-x/hatchway_local_handler.py", line 5, in <module>\n',
+        f'  File "{local}/target.py", line 76, in load\n    module = import_module(m)\n',
+        '  File "<frozen importlib._bootstrap_external>", line 995, in exec_module\n',
+        '  File "/srv/app/main.py", line 3, in <module>\n    import db\n',
+        '  File "/srv/app/db.py", line 1, in <module>\n    raise RuntimeError\n',
+    ]
+    assert user_frames(trace) == trace[5:]
+    assert user_frames(trace[:5]) == trace[:5]  # nothing else: all of it
+    assert user_frames([]) == []
+    error = FunctionError("Runtime.ImportModuleError", "no module", trace)
+    described = error.describe().splitlines()
+    assert described[:3] == [
+        "Runtime.ImportModuleError: no module",
+        "  (5 frames of hatchway and importlib before these left out)",
+        '  File "/srv/app/main.py", line 3, in <module>',
+    ]

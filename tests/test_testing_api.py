@@ -139,3 +139,36 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("missing", ["httpx", "anyio"])
+def test_transport_without_httpx_names_the_extra(monkeypatch, missing):
+    import hatchway.testing
+
+    monkeypatch.setitem(sys.modules, missing, None)  # import now fails as if not installed
+    monkeypatch.delitem(sys.modules, "hatchway.testing.transport", raising=False)
+    if missing == "anyio":
+        monkeypatch.delitem(sys.modules, "anyio.to_thread", raising=False)
+    with pytest.raises(ImportError, match=r"pip install 'hatchway\[testing\]'") as info:
+        hatchway.testing.LambdaTransport  # noqa: B018
+    assert info.value.name.startswith(missing)
+
+
+def test_access_log_as_docs_testing_shows(caplog):
+    """docs/testing.md, 'Logs in tests': caplog at INFO on hatchway.access."""
+    import logging
+
+    import httpx
+
+    from hatchway import Adapter
+    from hatchway.testing import LambdaTransport
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    caplog.set_level(logging.INFO, logger="hatchway.access")
+    transport = LambdaTransport(Adapter(app, access_log=True))
+    with httpx.Client(transport=transport, base_url="https://api.example.com") as client:
+        client.get("/items/42")
+    assert "GET /items/42 200" in caplog.text

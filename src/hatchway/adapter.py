@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -47,7 +48,7 @@ class Adapter:
     - ``base_path``: a custom domain's API mapping path (``"/v1"``) that
       becomes part of ``root_path``, matched per segment.
     - ``text_mime_types``: more media types (``"application/vnd.x"``, or
-      ``"application/vnd.x.*"``-style ``"type/*"``) whose bodies go back as text.
+      ``"type/*"`` for a whole type) whose bodies go back as text.
     - ``exclude_headers``: response headers never sent back (case-insensitive).
     - ``sources``: custom event sources, tried before the built-in ones.
     - ``errors``: ``"respond"`` answers an app error with 500; ``"raise"``
@@ -94,6 +95,11 @@ class Adapter:
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
     ) -> None:
+        if isinstance(app, Adapter):
+            raise TypeError(
+                "the app is already an Adapter (a Lambda handler): wrap the app itself "
+                "once, handler = Adapter(app)"
+            )
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
         _choice("errors", errors, _ERRORS)
@@ -111,14 +117,15 @@ class Adapter:
         self.app = app
         self.interface = kind
         self.errors = errors
-        self.access_log = bool(access_log)
+        self.access_log = _flag("access_log", access_log)
         self.options = SourceOptions(
             base_path=_normalise_base_path(base_path),
-            strip_stage=bool(strip_stage),
-            body=BodyCodec(_strings("text_mime_types", text_mime_types)),
+            strip_stage=_flag("strip_stage", strip_stage),
+            body=BodyCodec(_media_types("text_mime_types", text_mime_types)),
         )
         self.exclude_headers = frozenset(
-            h.lower() for h in _strings("exclude_headers", exclude_headers)
+            _header_name("exclude_headers", h).lower()
+            for h in _strings("exclude_headers", exclude_headers)
         )
         custom = tuple(sources)
         if custom:
@@ -137,7 +144,8 @@ class Adapter:
             # Only for the option: the streaming module stays off the import path.
             from .streaming import streaming_sources
 
-            self.streaming = streaming_sources(streaming, kind)
+            can_stream = (s.name for s in self.sources if hasattr(s, "render_prelude"))
+            self.streaming = streaming_sources(streaming, kind, can_stream)
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
@@ -264,6 +272,41 @@ class Adapter:
 def _choice(option: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(f"{option} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+
+
+def _flag(option: str, value: object) -> bool:
+    # A string such as "no" is truthy: take booleans only.
+    if type(value) is not bool:
+        raise TypeError(f"{option} must be True or False, not {value!r}")
+    return value
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _header_name(option: str, name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(
+            f"{option} takes header names such as 'X-Powered-By', not a header name: {name!r}"
+        )
+    return name
+
+
+def _media_types(option: str, values: Iterable[str]) -> tuple[str, ...]:
+    items = _strings(option, values)
+    for item in items:
+        kind, slash, subtype = item.strip().partition("/")
+        if not (
+            slash
+            and kind != "*"
+            and _TOKEN.fullmatch(kind)
+            and (subtype == "*" or (_TOKEN.fullmatch(subtype) and "*" not in subtype))
+        ):
+            raise ValueError(
+                f"{option} takes media types like 'application/vnd.api+json' or "
+                f"'application/*', not {item!r}"
+            )
+    return items
 
 
 def _strings(option: str, values: Iterable[str]) -> tuple[str, ...]:

@@ -30,17 +30,40 @@ class UnsupportedEvent(HatchwayError):
 
     def __init__(self, event: Any, sources_tried: Iterable[str], reason: str = "") -> None:
         self.sources_tried = tuple(sources_tried)
+        hint = ""
         if isinstance(event, Mapping):
             self.event_keys: tuple[str, ...] = tuple(str(k) for k in event)
             shape = f"an event with top-level keys {sorted(self.event_keys)}"
+            service = _service_event(event)
+            if service:
+                shape = f"{service} (top-level keys {sorted(self.event_keys)})"
+            hint = (
+                "; if the function also gets events other than HTTP requests (SQS, SNS, "
+                "EventBridge, schedules), set Adapter(app, passthrough='/events') to post "
+                "each to the app as POST /events, or passthrough=a_function to call "
+                "a_function(event, context)"
+            )
         else:
             self.event_keys = ()
             shape = f"an event of type {type(event).__name__}"
         message = reason or (
             f"hatchway cannot handle {shape}: it matches none of the sources tried "
-            f"({', '.join(self.sources_tried)})"
+            f"({', '.join(self.sources_tried)}){hint}"
         )
         super().__init__(message)
+
+
+def _service_event(event: Mapping[Any, Any]) -> str:
+    """``an aws:sqs event`` and the like for the common non-HTTP events, else ""."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        service = records[0].get("eventSource") or records[0].get("EventSource")
+        if isinstance(service, str) and service:
+            return f"an {service[:40]} event"
+    detail_type = event.get("detail-type")
+    if isinstance(detail_type, str) and "source" in event:
+        return f"an EventBridge event ({detail_type[:80]})"
+    return ""
 
 
 class InvalidEvent(HatchwayError):

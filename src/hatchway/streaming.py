@@ -51,19 +51,32 @@ DELIMITER = b"\0" * 8
 _DEFAULT_SOURCES = frozenset({"function-url"})
 
 
-def streaming_sources(streaming: bool | Iterable[str], interface: str) -> frozenset[str]:
-    """The ``Adapter(streaming=...)`` option as a set of source names."""
+def streaming_sources(
+    streaming: bool | Iterable[str], interface: str, can_stream: Iterable[str] = ()
+) -> frozenset[str]:
+    """The ``Adapter(streaming=...)`` option as a set of source names, each one
+    of ``can_stream`` (the sources with a streamed response format)."""
     if streaming is False or streaming is None:
         return frozenset()
     if streaming is True:
         names = _DEFAULT_SOURCES
-    elif isinstance(streaming, str):
-        raise TypeError(f"streaming takes True or a list of source names, not {streaming!r}")
+    elif isinstance(streaming, str) or not isinstance(streaming, Iterable):
+        raise TypeError(
+            f"streaming takes True or a list of source names such as ['function-url'], "
+            f"not {streaming!r}"
+        )
     else:
         names = frozenset(streaming)
         for name in names:
             if not isinstance(name, str):
                 raise TypeError(f"streaming takes source names, not {type(name).__name__}")
+        allowed = sorted(set(can_stream))
+        for name in sorted(names):
+            if name not in allowed:
+                raise ValueError(
+                    f"streaming names {name!r}, which cannot stream; choose from "
+                    f"{', '.join(map(repr, allowed))}"
+                )
     if names and interface != "asgi":
         raise ValueError("streaming needs an ASGI app; this app is WSGI")
     return names

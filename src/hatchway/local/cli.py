@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-concurrency",
         type=int,
-        default=_int_or_none(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")),
+        metavar="N",
         help="with --runtime ric or hatchway: forked runtime workers "
         "(default: $AWS_LAMBDA_MAX_CONCURRENCY, else one process)",
     )
@@ -108,8 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="restart when a .py file under the target's or the current folder changes",
     )
     adapter = serve.add_argument_group("Adapter options (when TARGET is an app)")
-    adapter.add_argument("--interface", choices=("auto", "asgi", "wsgi"))
-    adapter.add_argument("--lifespan", choices=("auto", "on", "off"))
+    adapter.add_argument(
+        "--interface", choices=("auto", "asgi", "wsgi"), help="ASGI or WSGI (default: detected)"
+    )
+    adapter.add_argument(
+        "--lifespan", choices=("auto", "on", "off"), help="ASGI lifespan (default: auto)"
+    )
     adapter.add_argument(
         "--text-mime-type",
         action="append",
@@ -132,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--streaming",
         action="store_true",
         default=None,
-        help="stream responses of Function URL events (with --runtime hatchway)",
+        help="stream the app's responses, as a function-url or apigw-rest set up to "
+        "stream does (with --runtime hatchway)",
     )
     adapter.add_argument(
         "--errors",
@@ -144,6 +149,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _int_or_none(text: str | None) -> int | None:
     return int(text) if text and text.strip().isdigit() else None
+
+
+def _streaming_sources() -> list[str]:
+    """The ``--source`` names whose gateway can take a streamed response."""
+    from ..sources import BUILTIN_SOURCES
+
+    return [s.name for s in BUILTIN_SOURCES if hasattr(s, "render_prelude")]
+
+
+def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse what cannot work, before anything starts."""
+    if args.streaming:
+        if args.runtime != "hatchway":
+            parser.error(
+                "--streaming needs --runtime hatchway: only hatchway's runtime loop posts "
+                "streamed responses (in process and under awslambdaric the Adapter answers "
+                "buffered)"
+            )
+        can_stream = _streaming_sources()
+        if args.source not in can_stream:
+            parser.error(
+                f"--streaming: {args.source} cannot stream responses; "
+                f"use --source {' or '.join(can_stream)}"
+            )
+    if args.max_concurrency is not None:
+        if args.runtime == "inprocess":
+            parser.error(
+                "--max-concurrency applies to --runtime ric or hatchway (forked runtime "
+                "workers); in process the function takes one event at a time"
+            )
+        if args.max_concurrency < 1:
+            parser.error(
+                f"--max-concurrency takes a number of workers >= 1, not {args.max_concurrency}"
+            )
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port takes 0 to 65535, not {args.port}")
+    if not args.timeout > 0:
+        parser.error(f"--timeout takes seconds > 0, not {args.timeout:g}")
+    if not 128 <= args.memory <= 10240:
+        parser.error(f"--memory takes 128 to 10240 (MB, as Lambda does), not {args.memory}")
+    try:
+        socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        parser.error(
+            f"--host {args.host!r} is not an address to listen on ({exc}); "
+            "use 127.0.0.1, ::1 or 0.0.0.0"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,9 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _adapter_options(args: argparse.Namespace, base_path: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for name in ("interface", "lifespan", "strip_stage", "errors", "streaming"):
+    for name in ("interface", "lifespan", "strip_stage", "errors"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if args.streaming:
+        options["streaming"] = [args.source]
     if args.text_mime_type:
         options["text_mime_types"] = list(args.text_mime_type)
     if args.exclude_header:
@@ -173,6 +227,9 @@ def _adapter_options(args: argparse.Namespace, base_path: str) -> dict[str, Any]
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> int:
     console = Console()
+    _check_combinations(parser, args)
+    if args.max_concurrency is None and args.runtime != "inprocess":
+        args.max_concurrency = _int_or_none(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY"))
     base_path = "/" + args.base_path.strip("/") if args.base_path.strip("/") else ""
     media_types = None
     if args.binary_media_types is not None:
@@ -194,10 +251,8 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
         from .reload import Reloader
 
         port = args.port or _free_port(args.host)
-        serve_args = [a for a in argv[argv.index("serve") + 1 :] if a != "--reload"]
-        return Reloader(
-            [*serve_args, "--port", str(port)], [target.root, os.getcwd()], console
-        ).run()
+        serve_args = child_arguments(argv[argv.index("serve") + 1 :], port)
+        return Reloader(serve_args, [target.root, os.getcwd()], console).run()
 
     runtime: Runtime
     if args.runtime in ("ric", "hatchway"):
@@ -222,6 +277,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
             adapter_options=adapter_options,
             timeout=args.timeout,
             memory_mb=args.memory,
+            console=console,
         )
 
     from .server import LocalGateway, make_server
@@ -252,10 +308,37 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.server_close()
-        runtime.close()
+        # A second Ctrl+C or SIGTERM must not cut the clean-up short: it
+        # would leave the runtime's folder (and processes) behind.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            server.server_close()
+            runtime.close()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def child_arguments(serve_args: Sequence[str], port: int) -> list[str]:
+    """The ``serve`` arguments for the ``--reload`` child: the same, without
+    ``--reload`` and with ``--port PORT`` once (argparse takes ``--po`` for
+    ``--port`` too)."""
+    out: list[str] = []
+    skip_value = False
+    for argument in serve_args:
+        if skip_value:
+            skip_value = False
+            continue
+        name, equals, _ = argument.partition("=")
+        if len(name) >= 3 and "--port".startswith(name):
+            skip_value = not equals
+            continue
+        if len(name) >= 4 and "--reload".startswith(name) and not equals:
+            continue
+        out.append(argument)
+    return [*out, "--port", str(port)]
 
 
 def _free_port(host: str) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class FunctionError(Exception):
         self.error_type = error_type
         self.message = message
         self.stack_trace = list(stack_trace)
+        #: Whether the runtime has logged it already (it posted it to the Runtime API).
+        self.logged = False
         super().__init__(f"{error_type}: {message}")
 
     @classmethod
@@ -54,10 +58,43 @@ class FunctionError(Exception):
         )
 
     def describe(self) -> str:
-        """The error and its stack trace, as text for the terminal."""
+        """The error and its stack trace, as text for the terminal: the trace
+        from the user's first frame (the import machinery's and hatchway's own
+        frames before it say nothing about the error)."""
         lines = [f"{self.error_type}: {self.message}"]
-        lines.extend(line.rstrip("\n") for line in self.stack_trace)
+        frames = user_frames(self.stack_trace)
+        if len(frames) < len(self.stack_trace):
+            left_out = len(self.stack_trace) - len(frames)
+            lines.append(f"  ({left_out} frames of hatchway and importlib before these left out)")
+        lines.extend(line.rstrip("\n") for line in frames)
         return "\n".join(lines)
+
+
+_FRAME_FILE = re.compile(r'File "([^"]*)"')
+_HATCHWAY_LOCAL = str(Path(__file__).resolve().parent)
+_MACHINERY = ("<frozen importlib", "<frozen runpy", "hatchway_local_handler.py")
+
+
+def _is_machinery(frame: str) -> bool:
+    found = _FRAME_FILE.search(frame)
+    if found is None:
+        return False
+    path = found.group(1)
+    return (
+        path.startswith(_MACHINERY)
+        or path.endswith(_MACHINERY[2])
+        or os.path.join("importlib", "__init__.py") in path
+        or path.startswith(_HATCHWAY_LOCAL)
+    )
+
+
+def user_frames(stack_trace: Sequence[str]) -> list[str]:
+    """``stack_trace`` without its leading frames of the import machinery and
+    of hatchway's local runtimes (all of it if nothing else is left)."""
+    for index, frame in enumerate(stack_trace):
+        if not _is_machinery(frame):
+            return list(stack_trace[index:])
+    return list(stack_trace)
 
 
 class Runtime(Protocol):

@@ -7,8 +7,10 @@ the modification times of the ``.py`` files under the watched folders (the
 target's folder and the current one, skipping hidden folders, virtual
 environments and caches); on a change it stops the server (SIGTERM, so the
 runtime and the app's lifespan shut down) and starts a new one on the same
-port. A server that exits by itself (an error at startup) is started again
-at the next change.
+port. If the first server exits by itself (the port is taken, a bad
+option), the reloader exits with its status, as ``hatchway serve`` would
+without ``--reload``; a later one that exits is started again at the next
+change.
 """
 
 from __future__ import annotations
@@ -64,8 +66,12 @@ class Reloader:
         try:
             known = snapshot(self.roots)
             self._start()
+            first = True
             while True:
                 time.sleep(_INTERVAL)
+                status = self._child.poll() if first and self._child is not None else None
+                if status is not None:
+                    return status
                 current = snapshot(self.roots)
                 if current == known:
                     continue
@@ -73,14 +79,21 @@ class Reloader:
                     p for p in current.keys() | known.keys() if current.get(p) != known.get(p)
                 )
                 known = current
+                first = False
                 self.console.say(f"hatchway: {os.path.relpath(changed[0])} changed, restarting")
                 self._stop()
                 self._start()
         except KeyboardInterrupt:
             return 0
         finally:
-            self._stop()
-            signal.signal(signal.SIGTERM, previous)
+            # A second Ctrl+C or SIGTERM must not cut the child's shutdown short.
+            previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            try:
+                self._stop()
+            finally:
+                signal.signal(signal.SIGINT, previous_int)
+                signal.signal(signal.SIGTERM, previous)
 
     def _start(self) -> None:
         self._child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)

@@ -21,13 +21,14 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .console import Console
 from .invocation import FunctionError, lambda_environment
@@ -42,6 +43,9 @@ _SHIM = "hatchway_local_handler"
 #: Before Python 3.12 awslambdaric waits for work in native code on the main
 #: thread, where no signal handler runs: a longer grace would only add delay.
 _STOP_GRACE = 1.0
+#: A telemetry log frame: type (0xA55A....), length, timestamp, each big-endian.
+_FRAME_HEADER = 16
+_FRAME_MAGIC = b"\xa5\x5a"
 #: Seconds past the function's time-out before the gateway gives up waiting.
 _WAIT_SLACK = 1.0
 
@@ -52,6 +56,53 @@ def _shim_source(target: str, kind: Kind, adapter_options: Mapping[str, Any]) ->
         "from hatchway.local.target import load_handler\n\n"
         f"handler = load_handler({target!r}, {kind!r}, {dict(adapter_options)!r})\n"
     )
+
+
+def _owned_folder(path: Path) -> bool:
+    """Whether ``path`` is a real folder (not a link) of this user."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def runtime_folder() -> str:
+    """A new folder for the handler shim, ``$TMPDIR/hatchway-UID/ric-PID-*``.
+
+    Folders there whose server process is gone (killed with SIGKILL, or a
+    machine that went down) are removed first, so they never pile up. If
+    the per-user folder is not ours (another user made it, a link), a plain
+    temporary folder is used instead.
+    """
+    base = Path(tempfile.gettempdir(), f"hatchway-{os.getuid()}")
+    with contextlib.suppress(FileExistsError):
+        base.mkdir(mode=0o700)
+    if not _owned_folder(base):
+        return tempfile.mkdtemp(prefix="hatchway-ric-")
+    for entry in base.iterdir():
+        prefix, _, rest = entry.name.partition("-")
+        pid = rest.partition("-")[0]
+        if prefix == "ric" and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"ric-{os.getpid()}-", dir=base)
+
+
+def _print_lines(stream: BinaryIO, write: Callable[[str], None]) -> None:
+    """Write each line of ``stream`` whole, until it ends."""
+    with stream:
+        for line in stream:
+            write(line.decode("utf-8", "replace").rstrip("\r\n"))
 
 
 class RicRuntime:
@@ -89,7 +140,7 @@ class RicRuntime:
 
     def start(self) -> None:
         self.emulator.start()
-        self._folder = tempfile.mkdtemp(prefix="hatchway-ric-")
+        self._folder = runtime_folder()
         spec = f"{self.target.file}:{self.target.attr}" if self.target.file else self.target.text
         source = _shim_source(spec, self.kind, self.adapter_options)
         Path(self._folder, f"{_SHIM}.py").write_text(source, encoding="utf-8")
@@ -101,13 +152,47 @@ class RicRuntime:
             if self._closing or (self._process is not None and self._process.poll() is None):
                 return
             generation = self.emulator.begin_generation()
-            process = subprocess.Popen(
-                [sys.executable, "-m", self.module, f"{_SHIM}.handler"],
-                env=self._environment(),
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: stopping it reaches the workers
-            )
+            # Log records come framed on a pipe, as Lambda's telemetry descriptor
+            # takes them: each is printed whole (a traceback ends its line) and
+            # a multi-line one keeps its lines (on standard output, the runtime
+            # would join them with \r for CloudWatch).
+            log_reader, log_writer = os.pipe()
+            environment = self._environment()
+            environment["_LAMBDA_TELEMETRY_LOG_FD"] = str(log_writer)
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", self.module, f"{_SHIM}.handler"],
+                    env=environment,
+                    stdin=subprocess.DEVNULL,
+                    # Through this process, line by line: the server's own lines
+                    # and the function's output never mix mid-line.
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(log_writer,),
+                    # Its own process group: stopping it reaches the workers.
+                    start_new_session=True,
+                )
+            except BaseException:
+                os.close(log_reader)
+                raise
+            finally:
+                os.close(log_writer)
             self._process = process
+        threading.Thread(
+            target=self._print_log_frames,
+            args=(os.fdopen(log_reader, "rb"),),
+            name="hatchway-ric-logs",
+            daemon=True,
+        ).start()
+        assert process.stdout is not None
+        assert process.stderr is not None
+        for stream, write in (
+            (process.stdout, self.console.say),
+            (process.stderr, self.console.warn),
+        ):
+            threading.Thread(
+                target=_print_lines, args=(stream, write), name="hatchway-ric-output", daemon=True
+            ).start()
         self.console.say(f"hatchway: {self.label} started (pid {process.pid})")
         threading.Thread(
             target=self._watch, args=(process, generation), name="hatchway-ric-watch", daemon=True
@@ -158,10 +243,26 @@ class RicRuntime:
         if self.emulator.has_waiting():
             self.ensure_running()
 
+    def _print_log_frames(self, frames: BinaryIO) -> None:
+        """Print each log record the runtime writes, until it exits."""
+        with frames:
+            while True:
+                header = frames.read(_FRAME_HEADER)
+                if len(header) < _FRAME_HEADER:
+                    return
+                if header[:2] != _FRAME_MAGIC:  # not framed after all: pass it on as it is
+                    rest = header + frames.read()
+                    self.console.say(rest.decode("utf-8", "replace").rstrip("\n"))
+                    return
+                size = int.from_bytes(header[4:8], "big")
+                record = frames.read(size).decode("utf-8", "replace")
+                self.console.say(record.replace("\xa0", " ").rstrip("\n"))
+
     def _report_init_error(self, error: FunctionError) -> None:
+        # The runtime has logged the error with its trace already.
         self.console.failure(
-            f"the function failed to initialise in {self.label} (each request tries again)",
-            error.describe(),
+            f"the function failed to initialise in {self.label} (each request tries "
+            f"again): {error.error_type}: {error.message}"
         )
 
     def invoke(self, event: bytes, request_id: str) -> bytes | StreamedResult:

@@ -72,6 +72,47 @@ def _wire_headers(response: Response) -> list[tuple[str, str]]:
     return headers
 
 
+#: Response headers holding a URL a client follows.
+_LINK_HEADERS = frozenset(("location", "content-location"))
+
+
+def plain_http_links(
+    headers: list[tuple[str, str]], host: str | None
+) -> tuple[list[tuple[str, str]], bool]:
+    """``headers`` with each ``Location`` to ``https://HOST`` turned into
+    ``http://HOST``, and whether any was.
+
+    apigw-http, function-url and lambda-edge are reached over https only, so
+    the app builds https links (correct in AWS). This server speaks plain
+    HTTP: a redirect to its own address over https would fail. Only URLs to
+    the very host the client called are changed; any other stays as sent.
+    """
+    if not host:
+        return headers, False
+    origin = f"https://{host}".lower()
+    size = len(origin)
+    changed = False
+    out = []
+    for name, value in headers:
+        if (
+            name.lower() in _LINK_HEADERS
+            and value[:size].lower() == origin
+            and value[size : size + 1] in ("", "/", "?", "#")
+        ):
+            value = "http://" + value[len("https://") :]
+            changed = True
+        out.append((name, value))
+    return out, changed
+
+
+def _details(error: FunctionError) -> str:
+    """What to print under a failure: the error and trace, unless the runtime
+    logged them just above (then only the error, to tie the two together)."""
+    if error.logged:
+        return f"{error.error_type}: {error.message} (the runtime logged its trace above)"
+    return error.describe()
+
+
 class LocalGateway:
     """The WSGI app the server runs: one HTTP request in, the gateway's answer out."""
 
@@ -87,6 +128,7 @@ class LocalGateway:
         self.runtime = runtime
         self.console = console
         self.show_events = show_events
+        self._told_links = False
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -95,6 +137,8 @@ class LocalGateway:
         try:
             request = self._client_request(environ, target)
             response = self.answer(request)
+            if environ.get("wsgi.url_scheme", "http") == "http":
+                self._local_links(response, request.header("host"))
             if isinstance(response, StreamedResponse):
                 return self._stream(environ, start_response, response, started)
             headers = _wire_headers(response)
@@ -116,6 +160,17 @@ class LocalGateway:
         client = environ.get("REMOTE_ADDR", "-")
         self.console.access(client, method, target, response.status, millis, len(response.body))
         return [] if method == "HEAD" else [response.body]
+
+    def _local_links(self, response: Response | StreamedResponse, host: str | None) -> None:
+        response.headers, changed = plain_http_links(response.headers, host)
+        if changed and not self._told_links:
+            self._told_links = True
+            self.console.say(
+                f"hatchway: the app redirects to https://{host} ({self.choice.name} is https "
+                f"in AWS); this server speaks plain HTTP, so such redirects go to "
+                f"http://{host} instead. Links in response bodies keep https: see "
+                "'https links' in docs/local-development.md"
+            )
 
     def _client_request(self, environ: dict[str, Any], target: str) -> ClientRequest:
         if not target.startswith("/"):  # absolute-form: http://host/path
@@ -189,7 +244,7 @@ class LocalGateway:
             self.console.failure(
                 f"{request.method} {request.target}: the function failed (request "
                 f"{request_id}); {choice.name} answers {answer.status}",
-                error.describe(),
+                _details(error),
             )
             return answer
         if isinstance(result_json, StreamedResult):
@@ -224,7 +279,7 @@ class LocalGateway:
             self.console.failure(
                 f"{request.method} {request.target}: the function failed before its stream "
                 f"began (request {request_id}); {choice.name} answers {answer.status}",
-                error.describe(),
+                _details(error),
             )
             return answer
         except MalformedResponse as error:
@@ -258,7 +313,7 @@ class LocalGateway:
             self.console.failure(
                 f"{method} {target}: the function reported an error after {size} streamed "
                 "bytes; the client's response ends there, unfinished",
-                error.describe(),
+                _details(error),
             )
             # A connection error makes werkzeug drop the connection without the
             # final chunk, so the client sees an unfinished body.

@@ -34,9 +34,10 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture
 def lambda_client() -> Iterator[Callable[..., httpx.Client]]:
     """Make httpx clients that call a Lambda handler through a gateway's events."""
-    import httpx
+    # The transport first: without httpx it names the extra to install.
+    from .transport import LambdaTransport  # noqa: I001
 
-    from .transport import LambdaTransport
+    import httpx
 
     clients: list[httpx.Client] = []
 

@@ -7,8 +7,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
-import httpx
+try:
+    import anyio.to_thread
+    import httpx
+except ModuleNotFoundError as missing:  # an optional dependency: say which extra brings it
+    raise ModuleNotFoundError(
+        f"hatchway.testing.LambdaTransport needs httpx ({missing.name} is not installed); "
+        "install it with: pip install 'hatchway[testing]'",
+        name=missing.name,
+    ) from missing
 
 from ..adapter import Adapter
 from ..http import Response
