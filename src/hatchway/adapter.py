@@ -217,13 +217,16 @@ class Adapter:
     def _run(self, request: Request, event: Any, context: Any) -> Response:
         try:
             return self.runner(request, event, context)
-        except Exception as exc:
+        except BaseException as exc:
+            # BaseException too: a CancelledError, SystemExit, KeyboardInterrupt or
+            # GeneratorExit from the app would otherwise end the runtime process.
             return self.error_response(exc, request, context)
 
-    def error_response(self, exc: Exception, request: Request, context: Any) -> Response:
+    def error_response(self, exc: BaseException, request: Request, context: Any) -> Response:
         """The answer to an app that failed with ``exc``, logged with the request
         id; ``exc`` is raised again where the invocation itself must fail (a failed
-        lifespan startup; any app error with ``errors="raise"``)."""
+        lifespan startup; any app error with ``errors="raise"``, an exception that
+        is not an ``Exception`` then as a ``RuntimeError`` so the runtime survives)."""
         request_id = request_id_of(context)
         if isinstance(exc, LifespanFailure):
             logger.error("lifespan startup failed (request id %s)", request_id)
@@ -247,6 +250,8 @@ class Adapter:
             )
             response = plain_response(500, "Internal Server Error")
         if self.errors == "raise":
+            if not isinstance(exc, Exception):
+                raise RuntimeError(f"the app raised {type(exc).__name__}: {exc}") from exc
             raise exc
         return response
 
