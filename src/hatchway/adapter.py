@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+# Imported for real, not only for type checkers: typing.get_type_hints() on the
+# public signatures (documentation tools, dependency injection) must resolve them.
+from typing import TYPE_CHECKING, Any, Literal
+
 from ._log import LazyLogger, request_id_of
-from ._typing import TYPE_CHECKING
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
@@ -14,12 +17,9 @@ from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event, make_passthrough
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
+from .sources.protocols import Source
 
 if TYPE_CHECKING:
-    from typing import Any, Literal
-
-    from .sources.protocols import Source
-
     #: What runs the app: an ASGI or WSGI runner, called per request.
     Runner = Callable[[Request, Any, Any], Response]
 
@@ -119,8 +119,6 @@ class Adapter:
             h.lower() for h in _strings("exclude_headers", exclude_headers)
         )
         custom = tuple(sources)
-        if custom:
-            from .sources.protocols import Source  # needs typing: only for custom sources
         for source in custom:
             if not isinstance(source, Source):
                 raise TypeError(

@@ -10,9 +10,10 @@ import contextvars
 import io
 import sys
 from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
 
 from ._log import LazyLogger
-from ._typing import TYPE_CHECKING
 from .errors import ProtocolError
 from .http import Request, Response
 
@@ -20,13 +21,9 @@ __all__ = ["WsgiRunner"]
 
 logger = LazyLogger("hatchway.wsgi")
 
-if TYPE_CHECKING:
-    from types import TracebackType
-    from typing import Any
-
-    ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-    StartResponse = Callable[..., Callable[[bytes], None]]
-    WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], None]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _forbidden(text: str) -> bool:
