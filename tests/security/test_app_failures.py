@@ -5,6 +5,7 @@ handler as a BaseException ends the runtime process (a 502 and a cold start)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 from conftest import Context
 from events import http_api
 from hatchway import Adapter
+from hatchway.streaming import StreamingHandler
+from hatchway.testing import LambdaContext, build_event, read_response
 
 
 def raises(exc_type: type[BaseException]) -> Callable[[], None]:
@@ -124,3 +127,20 @@ def test_errors_raise_raises_an_exception_the_runtime_survives(
         handler(http_api(), Context())
     assert isinstance(raised.value.__cause__, SystemExit)
     assert handler(http_api(), Context())["statusCode"] == 200
+
+
+@pytest.mark.parametrize("failure", [*FAILURES, "self-cancel"])
+def test_a_base_exception_before_a_streamed_response_becomes_a_500(failure: str) -> None:
+    streamer = StreamingHandler(Adapter(asgi_app(failure), streaming=True))
+
+    def invoke() -> Any:
+        event = build_event("function-url", "GET", "/")
+        source = streamer.source_for(event)
+        assert source is not None
+        out = io.BytesIO()
+        streamer(source, event, LambdaContext(), out)
+        return read_response("function-url", out.getvalue())
+
+    assert invoke().status == 500
+    second = invoke()
+    assert (second.status, second.body) == (200, b"fine")
