@@ -24,14 +24,14 @@ from .lifespan import Lifespan, LifespanMode
 from .loop import LoopRunner, process_loop
 from .messages import check_headers, check_status, http_scope
 
-__all__ = ["AsgiRunner"]
+__all__ = ["AsgiRunner", "HttpCycle"]
 
 logger = logging.getLogger("hatchway.asgi")
 
 _DISCONNECT: HTTPDisconnectEvent = {"type": "http.disconnect"}
 
 
-class _Cycle:
+class HttpCycle:
     """One request/response exchange: what the app receives and what it sends."""
 
     __slots__ = ("_waiter", "body", "chunks", "complete", "headers", "status")
@@ -118,7 +118,7 @@ class AsgiRunner:
         self.raise_late_errors = raise_late_errors
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
-        cycle = _Cycle(request.body)
+        cycle = HttpCycle(request.body)
         self.loops.run(self.run_app(cycle, request, event, context))
         return cycle.response()
 
@@ -128,7 +128,7 @@ class AsgiRunner:
         # An HTTPScope with the extension keys "aws.event" and "aws.context".
         return cast("Scope", http_scope(request, state, event, context))
 
-    async def run_app(self, cycle: _Cycle, request: Request, event: Any, context: Any) -> None:
+    async def run_app(self, cycle: HttpCycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None and not self.lifespan.settled:
