@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import logging
 import os
 import signal
@@ -143,25 +142,31 @@ class Lifespan:
             return None, self._task.exception()
         return None, TimeoutError(f"no answer within {timeout} seconds")
 
-    async def _discard_task(self) -> None:
+    async def _discard_task(self, timeout: float | None = None) -> None:
+        """Cancel the lifespan task unless it is done, and reap it, waiting at
+        most ``timeout`` seconds (an app may ignore the cancellation)."""
         task = self._task
         self._task = None
         if task is None:
             return
         if not task.done():
             task.cancel()
+            await asyncio.wait({task}, timeout=timeout)
         # The app's error was reported already (Starlette sends its traceback
-        # as the failure message, then raises): only reap the task, so asyncio
+        # as the failure message, then raises): only retrieve it, so asyncio
         # does not log it again as "never retrieved".
-        with contextlib.suppress(BaseException):
-            await task
+        if task.done() and not task.cancelled():
+            task.exception()
 
     async def shutdown(self) -> None:
-        """Send ``lifespan.shutdown`` and wait for the app's answer; errors are logged."""
+        """Send ``lifespan.shutdown`` and wait for the app's answer, at most
+        :data:`SHUTDOWN_TIMEOUT` seconds in all; errors are logged."""
         if not self.started or self._task is None or self._to_app is None:
             return
         self.started = False
         _registry.discard(self)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + SHUTDOWN_TIMEOUT
         await self._to_app.put({"type": "lifespan.shutdown"})
         message, error = await self._next_message(timeout=SHUTDOWN_TIMEOUT)
         kind = message.get("type") if message is not None else None
@@ -169,7 +174,7 @@ class Lifespan:
             logger.error("lifespan shutdown failed: %s", (message or {}).get("message", ""))
         elif kind != "lifespan.shutdown.complete":
             logger.error("lifespan shutdown did not complete: %r", error or kind)
-        await self._discard_task()
+        await self._discard_task(timeout=max(0.0, give_up - loop.time()))
 
 
 class _Registry:
