@@ -104,6 +104,60 @@ def test_content_length_added_when_the_event_has_none() -> None:
     assert all(k != b"content-length" for k, _ in app.scope["headers"])
 
 
+@pytest.mark.parametrize(
+    ("body", "framing", "length"),
+    [
+        (b"12345", {"content-length": "99"}, b"5"),
+        (b"12345", {"content-length": "5, 5"}, b"5"),
+        (b"12345", {"content-length": "5", "transfer-encoding": "chunked"}, b"5"),
+        (b"12345", {"transfer-encoding": "chunked"}, b"5"),
+        (b"", {"transfer-encoding": "chunked"}, b"0"),
+        (b"", {"content-length": "7"}, b"0"),
+    ],
+    ids=["mismatched", "duplicate", "length-and-chunked", "chunked", "chunked-empty", "empty"],
+)
+def test_the_scope_frames_the_delivered_body_itself(
+    body: bytes, framing: dict[str, str], length: bytes
+) -> None:
+    # The gateway hands over the whole body: the client's framing headers no
+    # longer describe it, and one that disagrees misleads the app's parser.
+    app = AsgiRecorder()
+    Adapter(app, lifespan="off")(http_api(method="POST", body=body, headers=framing), Context())
+    headers = app.scope["headers"]
+    assert [v for k, v in headers if k == b"content-length"] == [length]
+    assert [v for k, v in headers if k == b"transfer-encoding"] == []
+    assert app.bodies[-1] == body
+
+
+def test_response_headers_from_a_generator_keep_every_pair() -> None:
+    async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        pairs = [(b"content-type", b"text/plain"), (b"x-first-seen", b"1"), (b"x-two", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": iter(pairs)})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    result = Adapter(app, lifespan="off")(http_api(), Context())
+    assert result["headers"] == {"content-type": "text/plain", "x-first-seen": "1", "x-two": "2"}
+
+
+class NoDeadline(Context):
+    """A context whose deadline is missing: the runtimes report 0 ms left then."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 0
+
+
+def test_a_missing_deadline_means_no_timeout_guard() -> None:
+    async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.1)
+        for message in respond(body=b"waited"):
+            await send(message)
+
+    handler = Adapter(app, lifespan="off")
+    for context in (NoDeadline(), Context()):  # Context has no get_remaining_time_in_millis
+        result = handler(http_api(), context)
+        assert (result["statusCode"], result["body"]) == (200, "waited")
+
+
 def test_receive_after_the_response_is_an_immediate_disconnect() -> None:
     seen: list[str] = []
 
@@ -203,7 +257,11 @@ def test_message_after_completion_keeps_the_response(caplog: pytest.LogCaptureFi
     app = app_sending(*respond(body=b"done"), respond()[1])
     result = Adapter(app, lifespan="off")(http_api(), Context())
     assert (result["statusCode"], result["body"]) == (200, "done")
-    assert "after its response was complete" in caplog.text
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = record.getMessage()
+    # Not "after its response was complete", which read as "all went well".
+    assert "raised after sending its response (the client got status 200)" in message
+    assert "GET / (request id req-1)" in message
 
 
 def test_app_exception_before_response_is_500_with_request_id(

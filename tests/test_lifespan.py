@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import signal
 import subprocess
@@ -115,6 +117,75 @@ def test_auto_continues_without_lifespan_when_unsupported(startup: str) -> None:
     for _ in range(3):
         assert handler(http_api(), Context())["statusCode"] == 200
     assert app.startups == 1  # not asked again on every invocation
+
+
+async def unconditional(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The minimal app of many tutorials: it never looks at scope["type"]."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+async def reads_then_answers(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await receive()
+    await unconditional(scope, receive, send)
+
+
+@pytest.mark.parametrize("app", [unconditional, reads_then_answers])
+def test_an_app_that_answers_the_lifespan_scope_as_a_request_runs_without_lifespan(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="hatchway")
+    handler = Adapter(app)
+    for _ in range(3):
+        assert handler(http_api(), Context())["statusCode"] == 200
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [(r.name, r.levelname) for r in lines] == [("hatchway.lifespan", "INFO")]
+    assert "does not support lifespan" in lines[0].getMessage()
+    assert "'http.response.start'" in lines[0].getMessage()
+
+
+def test_lifespan_on_refuses_an_app_that_answers_it_as_a_request() -> None:
+    handler = Adapter(unconditional, lifespan="on")
+    with pytest.raises(LifespanFailure, match="unexpected lifespan message"):
+        handler(http_api(), Context())
+
+
+def test_auto_logs_a_startup_that_raises_as_a_warning_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    handler = Adapter(Counting("raise"))
+    for _ in range(3):
+        assert handler(http_api(), Context())["statusCode"] == 200
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.levelname) for r in warned] == [("hatchway.lifespan", "WARNING")]
+    assert warned[0].exc_info is not None
+    assert str(warned[0].exc_info[1]) == "database down"
+
+
+def test_a_failing_starlette_startup_is_reported_once_per_invocation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Starlette sends its traceback as lifespan.startup.failed, then raises:
+    # the task's exception must be reaped (no "Task exception was never
+    # retrieved"), and the failure must not carry it a second time as a cause.
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        raise RuntimeError("database down")
+        yield  # pragma: no cover
+
+    caplog.set_level(logging.DEBUG)
+    handler = Adapter(Starlette(lifespan=lifespan))
+    for _ in range(2):
+        with pytest.raises(LifespanFailure) as failure:
+            handler(http_api(), Context())
+        assert str(failure.value).count("RuntimeError: database down") == 1
+        assert failure.value.__cause__ is None
+    gc.collect()
+    assert [r for r in caplog.records if r.name == "asyncio"] == []
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in logged] == ["lifespan startup failed (request id req-1)"] * 2
+    assert all(r.exc_info is None for r in logged)
 
 
 @pytest.mark.parametrize(
@@ -277,3 +348,55 @@ def test_forked_child_gets_a_new_loop_and_its_own_startup(tmp_path: Path) -> Non
     assert child[1] == "1"  # the child ran its own startup, once
     assert child[0] != parent[0]  # a new loop in the child
     assert parent_again == parent  # the parent's loop and lifespan are untouched
+
+
+@pytest.mark.parametrize("stuck", ["waits", "ignores-cancel"])
+def test_shutdown_is_bounded_well_within_lambdas_sigterm_grace(tmp_path: Path, stuck: str) -> None:
+    # Lambda gives the runtime 300 ms (500 ms with an internal extension)
+    # between SIGTERM and SIGKILL: a shutdown that hangs is abandoned before.
+    from hatchway.asgi.lifespan import SHUTDOWN_TIMEOUT
+
+    assert SHUTDOWN_TIMEOUT <= 0.25
+    ready = tmp_path / "ready"
+    code = textwrap.dedent(
+        f"""
+        import asyncio, pathlib, sys, time
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from events import http_api
+        from hatchway import Adapter
+
+        async def app(scope, receive, send):
+            if scope["type"] == "lifespan":
+                await receive()
+                await send({{"type": "lifespan.startup.complete"}})
+                await receive()
+                while True:  # a shutdown that never finishes
+                    try:
+                        await asyncio.sleep(30)
+                    except asyncio.CancelledError:
+                        if {stuck!r} == "waits":
+                            raise
+            await send({{"type": "http.response.start", "status": 200, "headers": []}})
+            await send({{"type": "http.response.body", "body": b"ok"}})
+
+        handler = Adapter(app)
+        assert handler(http_api(), None)["statusCode"] == 200
+        pathlib.Path({str(ready)!r}).touch()
+        time.sleep(30)
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ready.exists()
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == -signal.SIGTERM
+        elapsed = time.monotonic() - started
+    finally:
+        process.kill()
+        stderr = process.communicate()[1].decode()
+    assert elapsed < SHUTDOWN_TIMEOUT + 0.2, stderr
+    assert "lifespan shutdown did not complete" in stderr

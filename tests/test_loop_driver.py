@@ -1,6 +1,5 @@
-"""run_to_completion drives the loop's own passes until the task is done,
-without run_forever(): no pass for a coroutine that never waits on I/O, and
-the same running-loop state, polling and timers as run_forever() for the rest."""
+"""The private event loop: one per process, reused by every invocation, driven
+through asyncio's public API only; fork-safe and thread-safe."""
 
 from __future__ import annotations
 
@@ -8,15 +7,33 @@ import asyncio
 import contextvars
 import gc
 import logging
-import socket
+import re
+import subprocess
 import sys
+import textwrap
+import threading
+import time
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hatchway.asgi import loop as loop_module
+from events import http_api
+from hatchway import Adapter
 from hatchway.asgi.loop import LoopRunner, run_to_completion
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def close(loop: asyncio.AbstractEventLoop) -> None:
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
 
 
 @pytest.fixture
@@ -25,32 +42,24 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
-        loop.close()
+        close(loop)
 
 
-needs_driver = pytest.mark.skipif(
-    not loop_module._drivable(asyncio.new_event_loop()),
-    reason="this event loop has no pass to drive",
-)
+@pytest.fixture
+def runner() -> Iterator[LoopRunner]:
+    runner = LoopRunner()
+    try:
+        yield runner
+    finally:
+        close(runner.loop)
 
 
-def count_run_forever(loop: asyncio.AbstractEventLoop) -> list[int]:
-    """Count the calls of ``loop.run_forever`` (the fallback)."""
-    calls = [0]
-    run_forever = loop.run_forever
-
-    def counting() -> None:
-        calls[0] += 1
-        run_forever()
-
-    loop.run_forever = counting  # type: ignore[method-assign]
-    return calls
-
-
-def assert_idle(loop: asyncio.AbstractEventLoop) -> None:
-    assert asyncio._get_running_loop() is None
-    assert not loop.is_running()
-    assert not loop._stopping  # type: ignore[attr-defined]
+def no_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
 
 
 async def immediate(value: Any = "done") -> Any:
@@ -62,130 +71,104 @@ async def sleeping(value: Any = "slept", delay: float = 0.01) -> Any:
     return value
 
 
-@needs_driver
-def test_immediate_coroutine_runs_without_run_forever(loop: asyncio.AbstractEventLoop) -> None:
-    calls = count_run_forever(loop)
-
-    def firstiter(agen: Any) -> None:
-        pass
-
-    def finalizer(agen: Any) -> None:
-        pass
-
-    before = sys.get_asyncgen_hooks()
-    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
-    try:
-        for value in (1, 2, 3):
-            assert run_to_completion(loop, immediate(value)) == value
-            assert_idle(loop)
-            hooks = sys.get_asyncgen_hooks()
-            assert hooks.firstiter is firstiter
-            assert hooks.finalizer is finalizer
-    finally:
-        sys.set_asyncgen_hooks(*before)
-    assert calls == [0]
+def test_no_asyncio_internals_in_the_package() -> None:
+    # Private asyncio attributes change between CPython releases.
+    forbidden = re.compile(r"mypyc|_run_once|\._ready|_thread_id|_stopping|_get_running_loop")
+    hits = [
+        f"{path.relative_to(SRC)}:{number}: {line.strip()}"
+        for path in SRC.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if forbidden.search(line)
+    ]
+    assert hits == []
 
 
-def test_the_loop_is_running_inside_the_driven_pass(loop: asyncio.AbstractEventLoop) -> None:
-    seen: dict[str, Any] = {}
+def test_one_loop_for_every_call(runner: LoopRunner) -> None:
+    async def which() -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
 
-    async def look() -> str:
-        seen["loop"] = asyncio.get_running_loop()
-        seen["task"] = asyncio.current_task()
-        seen["running"] = loop.is_running()
-        seen["firstiter"] = sys.get_asyncgen_hooks().firstiter
-        return "ok"
-
-    assert run_to_completion(loop, look()) == "ok"
-    assert seen["loop"] is loop
-    assert isinstance(seen["task"], asyncio.Task)
-    assert seen["task"].done()
-    assert seen["running"] is True
-    assert seen["firstiter"] == loop._asyncgen_firstiter_hook
-    assert_idle(loop)
+    first = runner.run(which())
+    assert runner.run(which()) is first
+    assert runner.run(sleeping(delay=0.001)) == "slept"
+    assert runner.run(which()) is first
+    assert not first.is_running()
+    assert no_running_loop()
 
 
-def test_immediate_and_sleeping_calls_alternate(loop: asyncio.AbstractEventLoop) -> None:
-    # A stop left over from one call would end the next run_forever() after one
-    # pass: the sleeping calls would then fail with "stopped before ... completed".
-    calls = count_run_forever(loop)
-    for i in range(5):
-        if i % 2:
-            assert run_to_completion(loop, sleeping(i)) == i
-        else:
-            assert run_to_completion(loop, immediate(i)) == i
-        assert_idle(loop)
-    for i in range(4):
-        assert run_to_completion(loop, sleeping(i, delay=0.001)) == i
-    if loop_module._drivable(loop):
-        assert calls == [0]
-
-
-@needs_driver
-def test_an_immediate_coroutine_takes_no_pass(
-    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    passes = [0]
-    run_once = loop._run_once  # type: ignore[attr-defined]
-
-    def counting() -> None:
-        passes[0] += 1
-        run_once()
-
-    monkeypatch.setattr(loop, "_run_once", counting)
-    assert run_to_completion(loop, immediate()) == "done"
-    # The first step runs when the task is created (3.12+), or straight from the
-    # ready queue (before): no pass, no poll.
-    assert passes == [0]
-    assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
-    assert passes[0] >= 2  # at least: wait for the timer, then finish
-
-
-@needs_driver
-def test_the_first_step_runs_in_the_task_and_its_own_context(
-    loop: asyncio.AbstractEventLoop,
-) -> None:
-    order: list[str] = []
+def test_each_call_is_a_task_with_its_own_context(runner: LoopRunner) -> None:
     var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[Any] = []
 
-    async def step() -> str:
-        order.append("step")
-        assert asyncio.current_task() is not None
-        var.set("inside")
-        return var.get()
+    async def step(value: str) -> str:
+        seen.append(asyncio.current_task())
+        before = var.get()
+        var.set(value)
+        return before
 
-    loop.call_soon(order.append, "ready before")
-    assert run_to_completion(loop, step()) == "inside"
-    assert var.get() == "unset"  # the task ran in a copy of the context
-    # Before 3.12 the callbacks ready before the call run first, as in a pass;
-    # an eager first step (3.12+) runs at once and leaves them to a later pass.
-    assert order == (["step"] if loop_module._EAGER_START else ["ready before", "step"])
-    assert_idle(loop)
+    assert runner.run(step("one")) == "unset"
+    assert runner.run(step("two")) == "unset"  # the first call's value did not leak
+    assert var.get() == "unset"
+    assert seen[0] is not seen[1]
+    assert all(isinstance(task, asyncio.Task) and task.done() for task in seen)
 
 
-def test_a_coroutine_that_waits_on_a_socket_falls_back(loop: asyncio.AbstractEventLoop) -> None:
-    async def answer(sock: socket.socket) -> None:
-        data = await loop.sock_recv(sock, 4)
-        await loop.sock_sendall(sock, data.upper())
+def test_no_deprecation_warnings(runner: LoopRunner) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert runner.run(immediate()) == "done"
+        assert runner.run(sleeping()) == "slept"
 
-    async def echo(sock: socket.socket) -> bytes:
-        reader, writer = await asyncio.open_connection(sock=sock)
-        writer.write(b"ping")
-        await writer.drain()
-        data = await reader.readexactly(4)
-        writer.close()
-        await writer.wait_closed()
-        return data
 
+def test_the_tasks_done_callbacks_run_before_the_call_returns(runner: LoopRunner) -> None:
+    # AnyIO stops its worker threads in a done callback of the task.
+    called: list[str] = []
+
+    async def register() -> str:
+        task = asyncio.current_task()
+        assert task is not None
+        task.add_done_callback(lambda _: called.append("callback"))
+        return "done"
+
+    assert runner.run(register()) == "done"
+    assert called == ["callback"]
+
+
+def test_a_fire_and_forget_task_runs_by_the_next_call(runner: LoopRunner) -> None:
+    ran: list[str] = []
+
+    async def background() -> None:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        ran.append("background")
+
+    async def spawn() -> str:
+        spawn.task = asyncio.create_task(background())  # type: ignore[attr-defined]
+        return "spawned"
+
+    assert runner.run(spawn()) == "spawned"
     for _ in range(3):
-        left, right = socket.socketpair()
-        right.setblocking(False)
-        with left, right:
-            server = loop.create_task(answer(right))
-            assert run_to_completion(loop, echo(left)) == b"PING"
-            assert server.done()
-        assert run_to_completion(loop, immediate()) == "done"
-        assert_idle(loop)
+        runner.run(immediate())
+    assert ran == ["background"]
+    assert spawn.task.done()  # type: ignore[attr-defined]
+
+
+def test_fire_and_forget_tasks_do_not_pile_up(runner: LoopRunner) -> None:
+    ran = [0]
+    keep: set[asyncio.Task[None]] = set()
+
+    async def background() -> None:
+        await asyncio.sleep(0)
+        ran[0] += 1
+
+    async def spawn() -> None:
+        task = asyncio.create_task(background())
+        keep.add(task)
+        task.add_done_callback(keep.discard)
+
+    for _ in range(1000):
+        runner.run(spawn())
+    assert len(asyncio.all_tasks(runner.loop)) <= 2
+    assert ran[0] >= 998
 
 
 @pytest.mark.parametrize("body", [immediate, sleeping], ids=["immediate", "waiting"])
@@ -202,7 +185,6 @@ def test_an_exception_propagates_and_is_retrieved(
         for _ in range(2):
             with pytest.raises(ValueError, match="boom"):
                 run_to_completion(loop, failing())
-            assert_idle(loop)
         assert run_to_completion(loop, sleeping(7)) == 7
         gc.collect()
     assert "never retrieved" not in caplog.text
@@ -210,7 +192,7 @@ def test_an_exception_propagates_and_is_retrieved(
 
 
 @pytest.mark.parametrize("exc_type", [KeyboardInterrupt, SystemExit])
-def test_keyboard_interrupt_without_run_forever(
+def test_an_interrupt_propagates_and_the_loop_goes_on(
     loop: asyncio.AbstractEventLoop,
     caplog: pytest.LogCaptureFixture,
     exc_type: type[BaseException],
@@ -218,72 +200,54 @@ def test_keyboard_interrupt_without_run_forever(
     async def interrupted() -> None:
         raise exc_type
 
-    before = sys.get_asyncgen_hooks()
+    hooks = sys.get_asyncgen_hooks()
     with caplog.at_level(logging.DEBUG, logger="asyncio"):
         with pytest.raises(exc_type):
             run_to_completion(loop, interrupted())
-        assert_idle(loop)
-        assert sys.get_asyncgen_hooks() == before
+        assert not loop.is_running()
+        assert sys.get_asyncgen_hooks() == hooks
         assert run_to_completion(loop, immediate()) == "done"
         assert run_to_completion(loop, sleeping()) == "slept"
         gc.collect()
-    if not loop_module._EAGER_START:
-        # With an eager first step the interrupt leaves the task's constructor,
-        # so the task is out of reach and asyncio may log it (see run_to_completion).
-        assert "never retrieved" not in caplog.text
+    assert "never retrieved" not in caplog.text
 
 
-def test_an_interrupted_fallback_does_not_stop_a_later_call(
+def test_an_interrupted_call_does_not_run_on_into_a_later_one(
     loop: asyncio.AbstractEventLoop,
 ) -> None:
-    # The interrupted call's task stays pending; when it finishes later, during
-    # another call, it must not stop that call's run_forever().
+    # The interrupt comes from another callback while the call's task waits:
+    # that task is cancelled, it must not finish during the next call.
+    finished: list[str] = []
+
     def interrupt() -> None:
         raise KeyboardInterrupt
 
-    async def slow() -> str:
+    async def slow() -> None:
         asyncio.get_running_loop().call_later(0.001, interrupt)
         await asyncio.sleep(0.02)
-        return "orphan"
+        finished.append("orphan")
 
     with pytest.raises(KeyboardInterrupt):
         run_to_completion(loop, slow())
-    assert_idle(loop)
-    assert run_to_completion(loop, sleeping("later", delay=0.1)) == "later"
-    assert_idle(loop)
+    assert run_to_completion(loop, sleeping("later", delay=0.05)) == "later"
+    assert finished == []
+    assert not loop.is_running()
 
 
-def test_a_stop_during_a_pass_does_not_leak(loop: asyncio.AbstractEventLoop) -> None:
+@pytest.mark.parametrize("body", [immediate, sleeping], ids=["immediate", "waiting"])
+def test_an_app_that_stops_the_loop_does_not_break_the_next_call(
+    loop: asyncio.AbstractEventLoop, body: Callable[..., Any]
+) -> None:
     async def stopping() -> str:
         asyncio.get_running_loop().stop()
-        return "stopped"
+        return await body("stopped")  # type: ignore[no-any-return]
 
     assert run_to_completion(loop, stopping()) == "stopped"
-    assert_idle(loop)
     assert run_to_completion(loop, sleeping()) == "slept"
-
-
-def test_a_fire_and_forget_task_runs_in_a_later_call(loop: asyncio.AbstractEventLoop) -> None:
-    ran: list[str] = []
-
-    async def background() -> None:
-        await asyncio.sleep(0.005)
-        ran.append("background")
-
-    async def spawn() -> str:
-        spawn.task = asyncio.create_task(background())  # type: ignore[attr-defined]
-        return "spawned"
-
-    assert run_to_completion(loop, spawn()) == "spawned"
     assert run_to_completion(loop, immediate()) == "done"
-    assert run_to_completion(loop, sleeping(delay=0.05)) == "slept"
-    assert ran == ["background"]
-    assert spawn.task.done()  # type: ignore[attr-defined]
 
 
-def test_an_async_generator_is_registered_with_the_loop(
-    loop: asyncio.AbstractEventLoop,
-) -> None:
+def test_an_async_generator_is_finalised_by_the_loop(loop: asyncio.AbstractEventLoop) -> None:
     finalized: list[str] = []
     held: list[AsyncIterator[int]] = []
 
@@ -300,78 +264,165 @@ def test_an_async_generator_is_registered_with_the_loop(
         return await agen.__anext__()
 
     assert run_to_completion(loop, start()) == 1
-    assert held[0] in loop._asyncgens  # type: ignore[attr-defined]
     assert finalized == []
     loop.run_until_complete(loop.shutdown_asyncgens())
     assert finalized == ["finally"]
 
 
-@pytest.mark.parametrize("driven_before", [False, True])
-def test_debug_mode_uses_run_forever(loop: asyncio.AbstractEventLoop, driven_before: bool) -> None:
-    # Also when debug mode is turned on after the loop was driven (its hooks
-    # are remembered then).
-    if driven_before:
-        assert run_to_completion(loop, immediate()) == "done"
-    loop.set_debug(True)
-    calls = count_run_forever(loop)
-    assert run_to_completion(loop, immediate()) == "done"
-    assert run_to_completion(loop, sleeping()) == "slept"
-    assert_idle(loop)
-    assert calls == [2]
-    loop.set_debug(False)
-    assert run_to_completion(loop, immediate()) == "done"
-    assert calls == [2] if loop_module._drivable(loop) else [3]
+def test_calls_from_several_threads_take_turns(runner: LoopRunner) -> None:
+    inside = [0]
+    overlaps: list[int] = []
+    loops: set[asyncio.AbstractEventLoop] = set()
+
+    async def work(i: int) -> int:
+        inside[0] += 1
+        if inside[0] > 1:
+            overlaps.append(i)
+        loops.add(asyncio.get_running_loop())
+        await asyncio.sleep(0.001)
+        inside[0] -= 1
+        return i
+
+    results: dict[int, int] = {}
+
+    def call(i: int) -> None:
+        for j in range(5):
+            results[i * 10 + j] = runner.run(work(i * 10 + j))
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == {k: k for k in range(80) if k % 10 < 5}
+    assert overlaps == []
+    assert loops == {runner.loop}
 
 
-@needs_driver
-def test_due_timers_and_ready_io_run_in_the_passes(loop: asyncio.AbstractEventLoop) -> None:
-    # Each pass polls the selector and fires due timers, as run_forever()'s
-    # does. A call that never waits takes no pass (its first step runs without
-    # one), and the next call that waits catches up.
-    calls = count_run_forever(loop)
-    fired: list[str] = []
-    loop.call_later(0, fired.append, "timer")
-    left, right = socket.socketpair()
+def test_try_run_gives_up_while_a_call_runs(runner: LoopRunner) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    async def hold() -> str:
+        started.set()
+        while not release.is_set():
+            await asyncio.sleep(0.001)
+        return "held"
+
+    holder = threading.Thread(target=runner.run, args=(hold(),))
+    holder.start()
     try:
-        loop.add_reader(left.fileno(), lambda: fired.append("read"))
-        right.send(b"x")
-        assert run_to_completion(loop, immediate()) == "done"
-        assert fired == []
-        assert run_to_completion(loop, sleeping(delay=0.001)) == "slept"
-        assert sorted(set(fired)) == ["read", "timer"]
-        loop.remove_reader(left.fileno())
+        assert started.wait(10)
+        pending = immediate()
+        assert runner.try_run(pending) == (False, None)
+        assert pending.cr_frame is None  # closed, never to be awaited
     finally:
-        left.close()
-        right.close()
-    assert calls == [0]
+        release.set()
+        holder.join(10)
+    assert runner.try_run(immediate("free")) == (True, "free")
 
 
-def test_without_the_pass_run_forever_is_used(
-    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(loop_module, "_drivable", lambda loop: False)
-    calls = count_run_forever(loop)
-    assert run_to_completion(loop, immediate()) == "done"
-    assert run_to_completion(loop, sleeping()) == "slept"
-    assert_idle(loop)
-    assert calls == [2]
-
-
-def test_a_loop_of_another_make_is_not_driven() -> None:
-    class Custom(asyncio.AbstractEventLoop):
-        pass
-
-    assert not loop_module._drivable(Custom())  # type: ignore[abstract]
-
-
-def test_a_runner_inside_a_running_loop_uses_a_thread() -> None:
-    runner = LoopRunner()
-
+def test_a_runner_inside_a_running_loop_uses_a_thread(runner: LoopRunner) -> None:
     async def outer() -> Any:
         return runner.run(immediate("threaded"))
 
-    try:
-        assert asyncio.run(outer()) == "threaded"
-        assert runner.run(immediate("direct")) == "direct"
-    finally:
-        runner.loop.close()
+    assert asyncio.run(outer()) == "threaded"
+    assert runner.run(immediate("direct")) == "direct"
+
+
+def run_python(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_a_forked_child_makes_its_own_loop() -> None:
+    result = run_python(
+        """
+        import asyncio, os
+        from hatchway.asgi.loop import process_loop
+
+        async def which():
+            await asyncio.sleep(0)
+            return id(asyncio.get_running_loop())
+
+        parent = process_loop.run(which())
+        pid = os.fork()
+        if pid == 0:
+            child = process_loop.run(which())
+            again = process_loop.run(which())
+            os._exit(0 if child != parent and again == child else 3)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        assert process_loop.run(which()) == parent
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_the_process_exits_after_a_fastapi_def_endpoint() -> None:
+    # AnyIO runs a `def` endpoint in a worker thread and stops that thread in a
+    # done callback of the task: if the callback never ran, the interpreter
+    # would wait for the thread forever at exit.
+    pytest.importorskip("fastapi")
+    started = time.monotonic()
+    result = run_python(
+        """
+        from fastapi import FastAPI
+        from hatchway import Adapter
+
+        app = FastAPI()
+
+        @app.get("/sync")
+        def sync_endpoint():
+            return {"ok": True}
+
+        handler = Adapter(app)
+        event = {
+            "version": "2.0",
+            "rawPath": "/sync",
+            "rawQueryString": "",
+            "headers": {"host": "api.example.com"},
+            "requestContext": {"http": {"method": "GET", "path": "/sync"}, "stage": "$default"},
+        }
+        response = handler(event, None)
+        print(response["statusCode"], response["body"])
+        """,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '200 {"ok":true}'
+    assert time.monotonic() - started < 20
+
+
+def test_fire_and_forget_work_of_a_request_runs() -> None:
+    ran: list[int] = []
+    keep: set[asyncio.Task[None]] = set()
+
+    async def background(n: int) -> None:
+        await asyncio.sleep(0)
+        ran.append(n)
+
+    count = [0]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        count[0] += 1
+        task = asyncio.create_task(background(count[0]))
+        keep.add(task)
+        task.add_done_callback(keep.discard)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    handler = Adapter(app, lifespan="off")
+    for _ in range(1000):
+        assert handler(http_api(), None)["statusCode"] == 200
+    assert len(ran) >= 999
+    assert len(keep) <= 1

@@ -65,6 +65,43 @@ def test_native_strings_hold_latin1_decoded_utf8_bytes() -> None:
     assert app.environ["PATH_INFO"].encode("latin-1").decode("utf-8") == "/é"
 
 
+@pytest.mark.parametrize(
+    "source", ["alb", "apigw-rest", "function-url", "lambda-edge", "vpc-lattice"]
+)
+def test_path_info_holds_the_raw_bytes_of_an_invalid_escape(source: str) -> None:
+    # PEP 3333 servers give the path's bytes as latin-1: %ff is "\xff", not
+    # U+FFFD's UTF-8 ("\xef\xbf\xbd"). (HTTP API decodes paths itself; its
+    # events hold only the decoded text.)
+    from hatchway.testing import build_event
+
+    app = WsgiRecorder()
+    Adapter(app)(build_event(source, "GET", "/x%ffy/caf%C3%A9"), Context())
+    assert app.environ["PATH_INFO"] == "/x\xffy/caf\xc3\xa9"
+
+
+def test_path_info_after_a_mount_point_keeps_raw_bytes() -> None:
+    from hatchway.http import Request
+    from hatchway.wsgi import WsgiRunner
+
+    runner = WsgiRunner(WsgiRecorder())
+    request = Request("GET", "/v1/a\ufffd", b"/v1/a%FF", root_path="/v1")
+    environ = runner.environ(request, {}, None)
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/v1", "/a\xff")
+
+
+def test_response_headers_from_a_generator_are_refused_whole(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # PEP 3333 requires a list: a clear 500, never a response missing a header.
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", (pair for pair in [("Content-Type", "text/plain")]))
+        return [b"ok"]
+
+    result = Adapter(app)(http_api(), Context("req-g"))
+    assert result["statusCode"] == 500
+    assert "response headers must be a list, not generator" in caplog.text
+
+
 def test_write_callable_and_iterable_combine() -> None:
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         write = start_response("200 OK", [("Content-Type", "text/plain")])
@@ -241,8 +278,8 @@ WARM_CASES = {
 
 @pytest.mark.parametrize("headers", list(WARM_CASES.values()), ids=list(WARM_CASES))
 def test_a_warm_runner_builds_the_same_environ(headers: dict[str, str]) -> None:
-    """The second request meets cached header names (and a one-dict fast path):
-    its environ must equal the first's, repeats joined and dropped names dropped."""
+    """A second request through the same runner gets the same environ,
+    repeats joined and dropped names dropped."""
     app = WsgiRecorder()
     handler = Adapter(app)
     context = Context()
@@ -259,9 +296,8 @@ def test_a_warm_runner_builds_the_same_environ(headers: dict[str, str]) -> None:
         assert warm["HTTP_X_A"] == "1,2"
 
 
-# Header lists for the environ, each given twice to one runner: the first time
-# its names are new, the second time every name is known (the store-per-header
-# path). A repeat or two dropped names must fall back to the general rules.
+# Header lists for the environ, each given twice to one runner: repeats join,
+# names never passed on are dropped, the same both times.
 HEADER_LISTS = {
     "distinct": ([("x-a", "1"), ("content-type", "text/plain")], {"HTTP_X_A": "1"}),
     "repeat": ([("x-a", "1"), ("x-b", "2"), ("x-a", "3")], {"HTTP_X_A": "1,3", "HTTP_X_B": "2"}),

@@ -1,8 +1,11 @@
-"""``TYPE_CHECKING`` without importing :mod:`typing`.
+"""``typing.TYPE_CHECKING``, re-exported.
 
-``typing`` brings ``re``, ``contextlib`` and more with it, about a third of
-``import hatchway``; the modules on the import path use it for annotations
-only, under ``if TYPE_CHECKING:``, which type checkers always take.
+It once stood in for ``typing`` to keep that module off the import path; the
+public signatures now need ``typing`` at run time (``typing.get_type_hints()``
+must resolve them), so this is only what older modules import. New code
+imports ``TYPE_CHECKING`` from ``typing``.
 """
 
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
+
+__all__ = ["TYPE_CHECKING"]

@@ -6,8 +6,11 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+# Imported for real, not only for type checkers: typing.get_type_hints() on the
+# public signatures (documentation tools, dependency injection) must resolve them.
+from typing import TYPE_CHECKING, Any, Literal
+
 from ._log import LazyLogger, request_id_of
-from ._typing import TYPE_CHECKING
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
@@ -15,12 +18,9 @@ from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event, make_passthrough, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
+from .sources.protocols import Source
 
 if TYPE_CHECKING:
-    from typing import Any, Literal
-
-    from .sources.protocols import Source
-
     #: What runs the app: an ASGI or WSGI runner, called per request.
     Runner = Callable[[Request, Any, Any], Response]
 
@@ -128,8 +128,6 @@ class Adapter:
             for h in _strings("exclude_headers", exclude_headers)
         )
         custom = tuple(sources)
-        if custom:
-            from .sources.protocols import Source  # needs typing: only for custom sources
         for source in custom:
             if not isinstance(source, Source):
                 raise TypeError(
@@ -235,13 +233,16 @@ class Adapter:
     def _run(self, request: Request, event: Any, context: Any) -> Response:
         try:
             return self.runner(request, event, context)
-        except Exception as exc:
+        except BaseException as exc:
+            # BaseException too: a CancelledError, SystemExit, KeyboardInterrupt or
+            # GeneratorExit from the app would otherwise end the runtime process.
             return self.error_response(exc, request, context)
 
-    def error_response(self, exc: Exception, request: Request, context: Any) -> Response:
+    def error_response(self, exc: BaseException, request: Request, context: Any) -> Response:
         """The answer to an app that failed with ``exc``, logged with the request
         id; ``exc`` is raised again where the invocation itself must fail (a failed
-        lifespan startup; any app error with ``errors="raise"``)."""
+        lifespan startup; any app error with ``errors="raise"``, an exception that
+        is not an ``Exception`` then as a ``RuntimeError`` so the runtime survives)."""
         request_id = request_id_of(context)
         if isinstance(exc, LifespanFailure):
             logger.error("lifespan startup failed (request id %s)", request_id)
@@ -265,6 +266,8 @@ class Adapter:
             )
             response = plain_response(500, "Internal Server Error")
         if self.errors == "raise":
+            if not isinstance(exc, Exception):
+                raise RuntimeError(f"the app raised {type(exc).__name__}: {exc}") from exc
             raise exc
         return response
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import functools
 from types import CodeType, MethodType
-
-from ._typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Any, Literal
+from typing import Any, Literal
 
 __all__ = ["Interface", "detect_interface"]
 
-if TYPE_CHECKING:
-    Interface = Literal["asgi", "wsgi"]
-else:
-    Interface = str
+Interface = Literal["asgi", "wsgi"]
 
 
 #: inspect.CO_COROUTINE: importing inspect would add about a third to ``import hatchway``.

@@ -176,7 +176,7 @@ class StreamingHandler:
             return
         try:
             self.streamer(request, event, context, sink)
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit & co. too: see Adapter._run
             if sink.begun:
                 logger.exception(
                     "streamed response interrupted: %s %s failed after the first byte "

@@ -10,9 +10,10 @@ import contextvars
 import io
 import sys
 from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
 
 from ._log import LazyLogger
-from ._typing import TYPE_CHECKING
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, Request, Response
 
@@ -20,13 +21,9 @@ __all__ = ["WsgiRunner"]
 
 logger = LazyLogger("hatchway.wsgi")
 
-if TYPE_CHECKING:
-    from types import TracebackType
-    from typing import Any
-
-    ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-    StartResponse = Callable[..., Callable[[bytes], None]]
-    WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], None]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _forbidden(text: str) -> bool:
@@ -34,27 +31,26 @@ def _forbidden(text: str) -> bool:
     return "\r" in text or "\n" in text or "\0" in text
 
 
-_PORT_TEXT = {443: "443", 80: "80"}
-#: The environ keys set per request (REMOTE_ADDR only when the client is known).
-_PER_REQUEST = (
-    "REQUEST_METHOD",
-    "SCRIPT_NAME",
-    "PATH_INFO",
-    "QUERY_STRING",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "CONTENT_LENGTH",
-    "REMOTE_ADDR",
-    "wsgi.url_scheme",
-    "wsgi.input",
-    "aws.event",
-    "aws.context",
-)
-
-
 def _native(text: str) -> str:
-    """A decoded path as a PEP 3333 native string: its UTF-8 bytes read as latin-1."""
+    """Decoded text as a PEP 3333 native string: its UTF-8 bytes read as latin-1."""
     return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def script_and_path(request: Request) -> tuple[str, str]:
+    """``SCRIPT_NAME`` and ``PATH_INFO``: the mount point and the rest of the path,
+    each the path's bytes read as latin-1 (PEP 3333), as HTTP servers give them:
+    decoded from ``raw_path``, so a client's ``%ff`` arrives as that byte and not
+    as the replacement character a text decoding made of it."""
+    root = request.root_path
+    script_name = _native(root)
+    raw_path = request.raw_path
+    if b"%" in raw_path:
+        from urllib.parse import unquote_to_bytes  # here: most paths need no decoding
+
+        full = unquote_to_bytes(raw_path).decode("latin-1")
+        if full.startswith(script_name):
+            return script_name, full[len(script_name) :]
+    return script_name, _native(request.path[len(root) :])
 
 
 class _Exchange:
@@ -69,8 +65,7 @@ class _Exchange:
         self.headers_sent = False
         self.chunks: list[bytes] = []
 
-    # The app's arguments are checked here, so they are typed as what may
-    # arrive (a compiled build would otherwise refuse them with its own error).
+    # Typed as what may arrive: the app's arguments are checked here.
     def start_response(
         self,
         status: object,
@@ -98,17 +93,8 @@ class _Exchange:
         self.chunks.append(data)
 
 
-#: Status lines already checked -> their code. Apps use a handful, so checking
-#: each once saves the work on every response; bounded all the same.
-_status_codes: dict[str, int] = {}
-
-
 def _check_status(status: Any) -> int:
     """The code of a valid WSGI status line like ``"200 OK"``."""
-    if type(status) is str:
-        code = _status_codes.get(status)
-        if code is not None:
-            return code
     if (
         not isinstance(status, str)
         or len(status) < 3
@@ -118,45 +104,19 @@ def _check_status(status: Any) -> int:
         or not 100 <= int(status[:3]) <= 599
     ):
         raise ProtocolError(f"invalid WSGI status {status!r}: expected a string like '200 OK'")
-    code = int(status[:3])
-    if len(_status_codes) < 256:
-        _status_codes[str(status)] = code
-    return code
-
-
-#: Response header pairs already checked -> the pair passed on. Apps send the
-#: same few again and again; bounded, and only short ones (what is unique per
-#: response, a session cookie, takes the checks every time).
-_checked_pairs: dict[tuple[str, str], tuple[str, str]] = {}
-_CHECKED_MAX = 512
-_CHECKED_FIELD_MAX = 128
+    return int(status[:3])
 
 
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
+    """The response headers, checked: a list of (name, value) tuples (PEP 3333
+    requires a list; anything else is refused whole, never partly read)."""
     if not isinstance(headers, list):
         raise ProtocolError(f"response headers must be a list, not {type(headers).__name__}")
-    known = _checked_pairs
-    try:
-        return [known[item] for item in headers]  # every pair checked before
-    except (KeyError, TypeError):  # a new pair, or one that is not a tuple
-        pass
     checked = []
     for item in headers:
         if not isinstance(item, tuple) or len(item) != 2:
             raise ProtocolError(f"response header {item!r} is not a (name, value) tuple")
-        try:
-            pair = known.get(item)
-        except TypeError:  # an unhashable name or value: _check_pair refuses it
-            pair = None
-        if pair is None:
-            pair = _check_pair(item)
-            if (
-                len(item[0]) <= _CHECKED_FIELD_MAX
-                and len(item[1]) <= _CHECKED_FIELD_MAX
-                and len(known) < _CHECKED_MAX
-            ):
-                known[item] = pair
-        checked.append(pair)
+        checked.append(_check_pair(item))
     return checked
 
 
@@ -184,71 +144,39 @@ class WsgiRunner:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        #: Every key a request always has, in one dict: each environ starts as
-        #: its copy, so the per-request keys replace values in place instead of
-        #: growing the dict key by key.
-        self._template: dict[str, Any] = {
+
+    def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
+        """The PEP 3333 environ for ``request``."""
+        script_name, path_info = script_and_path(request)
+        body = request.body
+        host, port = request.server
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": script_name,
+            "PATH_INFO": path_info,
+            "QUERY_STRING": request.query_string.decode("latin-1"),
+            "SERVER_NAME": host,
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_LENGTH": str(len(body)),
             "wsgi.version": (1, 0),
+            "wsgi.url_scheme": request.scheme,
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            **dict.fromkeys(_PER_REQUEST),
+            "aws.event": event,
+            "aws.context": context,
         }
-        #: Header name -> environ key ("" for names never passed on).
-        self._header_keys: dict[str, str] = {}
-
-    def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
-        """The PEP 3333 environ for ``request``."""
-        root = request.root_path
-        body = request.body
-        server = request.server
-        path = request.path[len(root) :] if root else request.path
-        environ = self._template.copy()
-        environ["REQUEST_METHOD"] = request.method
-        environ["SCRIPT_NAME"] = _native(root) if root else ""
-        environ["PATH_INFO"] = path if path.isascii() else _native(path)
-        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
-        environ["SERVER_NAME"] = server[0]
-        environ["SERVER_PORT"] = _PORT_TEXT.get(server[1]) or str(server[1])
-        environ["CONTENT_LENGTH"] = str(len(body)) if body else "0"
-        environ["wsgi.url_scheme"] = request.scheme
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["aws.event"] = event
-        environ["aws.context"] = context
         if request.passthrough:
             # Only a pass-through event: headers become HTTP_* keys, never this one.
             environ[PASSTHROUGH_KEY] = True
-        client = request.client
-        if client is not None:
-            environ["REMOTE_ADDR"] = client[0]
-        else:
-            del environ["REMOTE_ADDR"]
-        headers = request.headers
-        keys = self._header_keys
-        size = len(environ)
-        try:
-            # The usual request: every name seen before and none twice, so
-            # each header is one store. A repeat shows as a key short.
-            for name, value in headers:
-                environ[keys[name]] = value
-        except KeyError:
-            pass
-        else:
-            added = len(environ) - size
-            environ.pop("", None)  # the names never passed on (at most one)
-            if added == len(headers):
-                return environ
-        for name, _ in headers:  # undo the stores above, then the general way
-            environ.pop(keys.get(name) or "", None)
-        for name, value in headers:
-            key = keys.get(name)
-            if key is None:
-                key = _environ_key(name)
-                if len(keys) < 1024:  # names are client-controlled: keep the cache bounded
-                    keys[name] = key
+        if request.client is not None:
+            environ["REMOTE_ADDR"] = request.client[0]
+        for name, value in request.headers:
+            key = _environ_key(name)
             if not key:
                 continue
             if key in environ:

@@ -84,7 +84,14 @@ if hasattr(os, "register_at_fork"):
 
 def arm(context: Any, margin: float | None) -> Deadline | None:
     """Watch the running task's deadline, ``margin`` seconds before Lambda's;
-    None when the guard is off or the context gives no remaining time."""
+    None when the guard is off or the context gives no deadline.
+
+    No remaining time at all when the invocation starts means no deadline was
+    given: awslambdaric and hatchway's runtime both report 0 when the Runtime
+    API's ``Lambda-Runtime-Deadline-Ms`` header is missing. Lambda never starts
+    an invocation without time left, so guarding then would only answer every
+    request that awaits anything with 504.
+    """
     if margin is None:
         return None
     remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -94,8 +101,10 @@ def arm(context: Any, margin: float | None) -> Deadline | None:
         millis = remaining()
     except Exception:  # a context object of some test double: no deadline
         return None
+    if isinstance(millis, bool) or not isinstance(millis, (int, float)) or not millis > 0:
+        return None
     task = current_task()
-    if not isinstance(millis, (int, float)) or task is None:
+    if task is None:
         return None
     deadline = _watchdog.current = Deadline(monotonic() + millis / 1000 - margin, task)
     if _watchdog.thread is None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import logging
 import os
 import signal
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, Literal
+
+from asgiref.typing import ASGI3Application, ASGIReceiveEvent, ASGISendEvent, LifespanScope
 
 from ..errors import LifespanFailure
 from .loop import LoopRunner
@@ -27,22 +28,18 @@ __all__ = ["Lifespan", "LifespanMode"]
 logger = logging.getLogger("hatchway.lifespan")
 
 LifespanMode = Literal["auto", "on", "off"]
-Message = dict[str, Any]
-ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
-async def _call(app: ASGIApp, scope: dict[str, Any], receive: Any, send: Any) -> None:
-    await app(scope, receive, send)
-
-
-#: How long shutdown may take before we give up on it (Lambda allows little more).
-SHUTDOWN_TIMEOUT = 5.0
+#: How long shutdown may take before we give up on it. On SIGTERM Lambda gives
+#: the runtime process 300 ms (500 ms with an internal extension) before
+#: SIGKILL, and the handlers chained after ours need some of it.
+SHUTDOWN_TIMEOUT = 0.2
 
 
 class Lifespan:
     """The lifespan protocol for one app, on the process's private loop."""
 
-    def __init__(self, app: ASGIApp, mode: LifespanMode, loops: LoopRunner) -> None:
+    def __init__(self, app: ASGI3Application, mode: LifespanMode, loops: LoopRunner) -> None:
         self.app = app
         self.mode = mode
         self.loops = loops
@@ -52,8 +49,8 @@ class Lifespan:
         self.unsupported = False
         self._generation = -1
         self._task: asyncio.Task[None] | None = None
-        self._to_app: asyncio.Queue[Message] | None = None
-        self._from_app: asyncio.Queue[Message] | None = None
+        self._to_app: asyncio.Queue[ASGIReceiveEvent] | None = None
+        self._from_app: asyncio.Queue[ASGISendEvent] | None = None
 
     @property
     def settled(self) -> bool:
@@ -79,14 +76,13 @@ class Lifespan:
         self.state = {}
         self._to_app = asyncio.Queue()
         self._from_app = asyncio.Queue()
-        scope = {
+        scope: LifespanScope = {
             "type": "lifespan",
             "asgi": {"version": "3.0", "spec_version": "2.0"},
             "state": self.state,
         }
-        self._task = asyncio.get_running_loop().create_task(
-            _call(self.app, scope, self._to_app.get, self._from_app.put), name="hatchway-lifespan"
-        )
+        self._task = asyncio.ensure_future(self.app(scope, self._to_app.get, self._from_app.put))
+        self._task.set_name("hatchway-lifespan")
         await self._to_app.put({"type": "lifespan.startup"})
         message, error = await self._next_message()
         kind = message.get("type") if message is not None else None
@@ -99,10 +95,25 @@ class Lifespan:
         if kind == "lifespan.startup.failed":
             reason = message.get("message", "") if message is not None else ""
             raise LifespanFailure(f"lifespan startup failed: {reason or 'no reason given'}")
-        if message is None and self.mode == "auto":
-            # An app without lifespan support raises or returns on the lifespan scope.
+        if self.mode == "auto" and not str(kind).startswith("lifespan."):
+            # No lifespan support: the app raised or returned on the lifespan
+            # scope, or answered it as if it were a request (the minimal app
+            # that never looks at scope["type"]). Asked once per process.
             self.unsupported = True
-            logger.debug("the app does not support lifespan (%r); continuing without it", error)
+            if message is not None:
+                logger.info(
+                    "the app answered the lifespan scope with %r: it does not support "
+                    "lifespan; continuing without it",
+                    kind,
+                )
+            elif error is not None:
+                logger.warning(
+                    "the app raised on the lifespan scope; continuing without lifespan "
+                    "(lifespan='on' makes this an error, lifespan='off' skips it)",
+                    exc_info=error,
+                )
+            else:
+                logger.info("the app returned on the lifespan scope: continuing without lifespan")
             return
         if message is not None:
             raise LifespanFailure(f"unexpected lifespan message during startup: {kind!r}")
@@ -113,7 +124,7 @@ class Lifespan:
 
     async def _next_message(
         self, timeout: float | None = None
-    ) -> tuple[Message | None, BaseException | None]:
+    ) -> tuple[dict[str, Any] | None, BaseException | None]:
         """The app's next lifespan message, or ``(None, error)`` if it finished first."""
         assert self._from_app is not None
         assert self._task is not None
@@ -122,7 +133,8 @@ class Lifespan:
             {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
         if getter in done:
-            return getter.result(), None
+            message: Any = getter.result()  # what the app sent, checked by the caller
+            return message, None
         getter.cancel()
         if self._task in done:
             if self._task.cancelled():
@@ -130,21 +142,31 @@ class Lifespan:
             return None, self._task.exception()
         return None, TimeoutError(f"no answer within {timeout} seconds")
 
-    async def _discard_task(self) -> None:
+    async def _discard_task(self, timeout: float | None = None) -> None:
+        """Cancel the lifespan task unless it is done, and reap it, waiting at
+        most ``timeout`` seconds (an app may ignore the cancellation)."""
         task = self._task
         self._task = None
-        if task is not None and not task.done():
+        if task is None:
+            return
+        if not task.done():
             task.cancel()
-            # The app's error was reported already; this only reaps the task.
-            with contextlib.suppress(BaseException):
-                await task
+            await asyncio.wait({task}, timeout=timeout)
+        # The app's error was reported already (Starlette sends its traceback
+        # as the failure message, then raises): only retrieve it, so asyncio
+        # does not log it again as "never retrieved".
+        if task.done() and not task.cancelled():
+            task.exception()
 
     async def shutdown(self) -> None:
-        """Send ``lifespan.shutdown`` and wait for the app's answer; errors are logged."""
+        """Send ``lifespan.shutdown`` and wait for the app's answer, at most
+        :data:`SHUTDOWN_TIMEOUT` seconds in all; errors are logged."""
         if not self.started or self._task is None or self._to_app is None:
             return
         self.started = False
         _registry.discard(self)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + SHUTDOWN_TIMEOUT
         await self._to_app.put({"type": "lifespan.shutdown"})
         message, error = await self._next_message(timeout=SHUTDOWN_TIMEOUT)
         kind = message.get("type") if message is not None else None
@@ -152,7 +174,7 @@ class Lifespan:
             logger.error("lifespan shutdown failed: %s", (message or {}).get("message", ""))
         elif kind != "lifespan.shutdown.complete":
             logger.error("lifespan shutdown did not complete: %r", error or kind)
-        await self._discard_task()
+        await self._discard_task(timeout=max(0.0, give_up - loop.time()))
 
 
 class _Registry:

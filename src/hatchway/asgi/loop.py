@@ -1,21 +1,25 @@
 """One private event loop per process, reused by every invocation.
 
 Reusing the loop keeps clients and pools bound to it alive between warm
-invocations. It is never the thread's "current" loop, so nothing here goes
-through the ``get_event_loop()`` paths that warn on Python 3.12+, and code that
-called ``asyncio.run()`` before cannot break it. After a fork the child gets a
-new loop (the parent's cannot be shared).
+invocations, and the lifespan task running on it. It is never the thread's
+"current" loop, so nothing here goes through the ``get_event_loop()`` paths
+that warn on Python 3.12+, and code that called ``asyncio.run()`` before
+cannot break it. After a fork the child makes a new loop (the parent's cannot
+be shared).
+
+Each invocation is one ``loop.run_until_complete()``: it returns after the
+pass in which the invocation's task finished, so that task's done callbacks
+run (AnyIO stops its worker threads there) and so does whatever else was
+ready, such as a step of a task the app started and did not await. Between
+invocations the loop does not run; such tasks go on during the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import os
-import sys
 import threading
 import weakref
-from asyncio.events import _get_running_loop, _set_running_loop
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -42,12 +46,14 @@ class LoopRunner:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The private loop, made on first use (and again if it was closed)."""
         loop = self._loop
         if loop is None or loop.is_closed():
             loop = self._loop = asyncio.new_event_loop()
         return loop
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the private loop and return its result (or raise its error)."""
         with self._lock:
             return self._run_locked(coro)
 
@@ -63,12 +69,9 @@ class LoopRunner:
             self._lock.release()
 
     def _run_locked(self, coro: Coroutine[Any, Any, T]) -> T:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            loop = self.loop
-        if asyncio._get_running_loop() is None:  # no exception raised on the usual path
-            return run_to_completion(loop, coro)
-        return _run_in_thread(loop, coro)
+        if _loop_running_in_this_thread():
+            return _run_in_thread(self.loop, coro)
+        return run_to_completion(self.loop, coro)
 
     def _after_fork(self) -> None:
         # The parent's loop shares file descriptors with the parent: drop it, don't close it.
@@ -78,155 +81,37 @@ class LoopRunner:
 
 
 def run_to_completion(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
-    """``loop.run_until_complete(coro)``, without the passes it adds.
+    """``loop.run_until_complete(coro)`` until its task is done, leaving nothing
+    half-done when it raises.
 
-    ``run_until_complete`` hears of the end through a done-callback, which
-    costs one more pass of the loop (and its selector poll) per invocation,
-    and ``run_forever()`` sets up and tears down around it. Here the loop's
-    own pass (``_run_once``: poll, due timers, ready callbacks) runs until the
-    task is done, inside the same running-loop state ``run_forever()`` sets.
-    The task's first step needs no pass: on Python 3.12+ it runs eagerly when
-    the task is created; before, the callbacks ready then (the step among
-    them) run as a pass would run them, without its poll. So an app that
-    never waits on I/O costs no pass at all. Measured on this project's 2-core
-    VM, a trivial coroutine: CPython 3.11, ~9.6 us with a first pass, ~5.5 us
-    without; CPython 3.12, ~11 us through ``run_until_complete``, ~1.3 us
-    with the eager first step. Loops without that pass (uvloop, another make)
-    and debug mode keep ``run_forever()``.
-
-    Without a pass, timers that came due and I/O that arrived meanwhile wait
-    for the next call that does wait (as tasks the app spawned always have).
-    A KeyboardInterrupt or SystemExit raised by an eager first step leaves the
-    task's constructor, so the task is out of reach: the interrupt propagates
-    as always, and asyncio may log the task's exception as never retrieved.
+    A ``KeyboardInterrupt`` or ``SystemExit`` raised in another task (one the app
+    started) stops the loop with ``coro``'s task unfinished: it is cancelled
+    then, so it cannot run on into a later invocation.
     """
-    state: Any = loop
-    cached_loop, hooks = _hooks_cache
-    if cached_loop is not loop or state._debug:  # the usual call: the loop driven last time
-        driver_hooks = _driver_hooks(loop)
-        if driver_hooks is None:
-            return _run_forever_until_done(loop, coro)
-        hooks = driver_hooks
-    if state._closed:
-        raise RuntimeError("Event loop is closed")
-    if state._thread_id is not None or _get_running_loop() is not None:
-        raise RuntimeError("This event loop is already running")
-    task: asyncio.Task[T] | None = None
-    old_hooks = sys.get_asyncgen_hooks()
+    task = loop.create_task(coro)
     try:
-        # What run_forever() sets while it runs, and restores after.
-        state._thread_id = threading.get_ident()
-        sys.set_asyncgen_hooks(*hooks)
-        _set_running_loop(loop)
-        if _EAGER_START:
-            # The task's first step runs here, as in the first pass it would
-            # have had: an app that never waits is done without any pass.
-            task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
-        else:
-            # A Task of its own, as on 3.12 (no task factory: the loop is private).
-            task = asyncio.Task(coro, loop=loop)
-            # Its first step without the pass's poll, as an eager start takes it:
-            # the callbacks ready before it run first, as a pass runs them; the
-            # step itself (just scheduled, last) runs straight in its context.
-            ready = state._ready
-            step = ready.pop()
-            for _ in range(len(ready)):
-                handle = ready.popleft()
-                if not handle._cancelled:
-                    handle._run()
-            step._context.run(step._callback, *step._args)
-        run_once = state._run_once
-        while not task.done():
-            run_once()
-            if state._stopping:  # the app called loop.stop(): run_forever() would end here
-                break
+        while True:
+            try:
+                return loop.run_until_complete(task)
+            except RuntimeError:
+                if task.done() or loop.is_closed() or loop.is_running():
+                    raise
+                # Stopped early by loop.stop(): the app's, or one left over from
+                # an earlier call whose app stopped the loop. Run on.
     except BaseException:
-        if task is not None and task.done() and not task.cancelled():
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
             task.exception()  # retrieved: asyncio must not log it as never retrieved
         raise
-    finally:
-        state._stopping = False
-        state._thread_id = None
-        _set_running_loop(None)
-        sys.set_asyncgen_hooks(*old_hooks)
-    if not task.done():
-        raise RuntimeError("the event loop stopped before the invocation completed")
-    return task.result()
 
 
-#: Python 3.12+: a task can take its first step when created (eager start).
-_EAGER_START = sys.version_info >= (3, 12)
-
-#: Per loop class: whether it has the pass run_to_completion drives.
-_drivable_classes: dict[type[Any], bool] = {}
-
-Hooks = tuple[Any, Any]
-#: The last loop driven and its asyncgen hooks (firstiter, finalizer): bound
-#: methods made once, not on every invocation.
-_hooks_cache: tuple[asyncio.AbstractEventLoop | None, Hooks] = (None, (None, None))
-
-
-def _drivable(loop: asyncio.AbstractEventLoop) -> bool:
-    kind = type(loop)
-    known = _drivable_classes.get(kind)
-    if known is None:
-        known = _drivable_classes[kind] = (
-            isinstance(loop, asyncio.BaseEventLoop)
-            and callable(getattr(loop, "_run_once", None))
-            and callable(getattr(loop, "_asyncgen_firstiter_hook", None))
-            and callable(getattr(loop, "_asyncgen_finalizer_hook", None))
-            and hasattr(loop, "_thread_id")
-            and isinstance(getattr(loop, "_closed", None), bool)
-            and isinstance(getattr(loop, "_stopping", None), bool)
-            and isinstance(getattr(loop, "_debug", None), bool)
-            and isinstance(getattr(loop, "_ready", None), collections.deque)
-        )
-    # Debug mode: run_forever() also tracks coroutine origins and slow callbacks.
-    return known and not loop.get_debug()
-
-
-def _driver_hooks(loop: asyncio.AbstractEventLoop) -> Hooks | None:
-    """The asyncgen hooks run_forever() would install for ``loop``, or None
-    when run_to_completion cannot drive it (see :func:`_drivable`)."""
-    global _hooks_cache
-    cached_loop, hooks = _hooks_cache
-    if cached_loop is not loop:
-        if not _drivable(loop):
-            return None
-        state: Any = loop
-        hooks = (state._asyncgen_firstiter_hook, state._asyncgen_finalizer_hook)
-        _hooks_cache = (loop, hooks)
-    elif loop._debug:  # type: ignore[attr-defined]  # a drivable loop: checked above
-        return None
-    return hooks
-
-
-def _run_forever_until_done(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
-    """The same through the public API: the coroutine stops the loop itself, so
-    ``run_forever()`` ends with the pass that finished it."""
-    driving = [True]
-
-    async def stop_when_done() -> T:
-        try:
-            return await coro
-        finally:
-            # Not once this call is over: a task left behind by an interrupted
-            # call must not stop a later call's run_forever() after one pass.
-            if driving[0]:
-                loop.stop()
-
-    task = loop.create_task(stop_when_done())
+def _loop_running_in_this_thread() -> bool:
     try:
-        loop.run_forever()
-    except BaseException:
-        if task.done() and not task.cancelled():
-            task.exception()  # retrieved: asyncio must not log it as never retrieved
-        raise
-    finally:
-        driving[0] = False
-    if not task.done():
-        raise RuntimeError("the event loop stopped before the invocation completed")
-    return task.result()
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _run_in_thread(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
+from asgiref.compatibility import guarantee_single_callable
+from asgiref.typing import (
+    ASGI3Application,
+    ASGIApplication,
+    ASGISendEvent,
+    HTTPDisconnectEvent,
+    HTTPRequestEvent,
+    Scope,
+)
+
+from .._log import request_id_of
 from ..errors import DeadlineExceeded, ProtocolError
 from ..http import Request, Response
 from .deadline import arm as arm_deadline
@@ -15,18 +24,14 @@ from .lifespan import Lifespan, LifespanMode
 from .loop import LoopRunner, process_loop
 from .messages import check_headers, check_status, http_scope
 
-__all__ = ["AsgiRunner"]
+__all__ = ["AsgiRunner", "HttpCycle"]
 
 logger = logging.getLogger("hatchway.asgi")
 
-Message = dict[str, Any]
-Scope = dict[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
-
-_DISCONNECT: Message = {"type": "http.disconnect"}
+_DISCONNECT: HTTPDisconnectEvent = {"type": "http.disconnect"}
 
 
-class _Cycle:
+class HttpCycle:
     """One request/response exchange: what the app receives and what it sends."""
 
     __slots__ = ("_waiter", "body", "chunks", "complete", "headers", "status")
@@ -39,7 +44,7 @@ class _Cycle:
         self.complete = False
         self._waiter: asyncio.Future[None] | None = None
 
-    async def receive(self) -> Message:
+    async def receive(self) -> HTTPRequestEvent | HTTPDisconnectEvent:
         body = self.body
         if body is not None:
             self.body = None
@@ -52,7 +57,8 @@ class _Cycle:
             await asyncio.shield(self._waiter)
         return _DISCONNECT
 
-    async def send(self, message: Message) -> None:
+    async def send(self, event: ASGISendEvent) -> None:
+        message: Any = event  # what the app sends is checked field by field here
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "http.response.body" and self.status and not self.complete:
             body = message.get("body", b"")
@@ -67,10 +73,7 @@ class _Cycle:
                     self._waiter.set_result(None)
         elif kind == "http.response.start" and not self.status:
             self.headers = check_headers(message.get("headers", ()))
-            status = message.get("status")
-            if type(status) is not int or not 100 <= status <= 599:
-                status = check_status(status)  # an int subclass passes; the rest raise
-            self.status = status
+            self.status = check_status(message.get("status"))
         else:
             state = (
                 "after the response completed"
@@ -93,31 +96,20 @@ class _Cycle:
         return Response(self.status, self.headers, b"".join(self.chunks))
 
 
-def as_asgi3(app: Any) -> ASGIApp:
-    """The app as an ASGI 3 callable; ASGI 2 apps (a class taking the scope) are wrapped."""
-    if inspect.isclass(app):
-        legacy: Any = app
-
-        async def asgi3(scope: Scope, receive: Any, send: Any) -> None:
-            await legacy(scope)(receive, send)
-
-        return asgi3
-    return app  # type: ignore[no-any-return]
-
-
 class AsgiRunner:
     """Runs an ASGI app on the process's private loop, lifespan included."""
 
     def __init__(
         self,
-        app: Any,
+        app: ASGIApplication,
         lifespan: LifespanMode = "auto",
         loops: LoopRunner | None = None,
         *,
         timeout_margin: float | None = None,
         raise_late_errors: bool = False,
     ) -> None:
-        self.app = as_asgi3(app)
+        # ASGI 2 apps (a class instantiated with the scope) are wrapped.
+        self.app: ASGI3Application = guarantee_single_callable(app)  # type: ignore[no-untyped-call]
         self.loops = loops if loops is not None else process_loop
         self.lifespan = Lifespan(self.app, lifespan, self.loops) if lifespan != "off" else None
         #: Seconds before the invocation's deadline at which the app is cancelled (None: never).
@@ -126,16 +118,17 @@ class AsgiRunner:
         self.raise_late_errors = raise_late_errors
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
-        cycle = _Cycle(request.body)
+        cycle = HttpCycle(request.body)
         self.loops.run(self.run_app(cycle, request, event, context))
         return cycle.response()
 
     def scope(self, request: Request, event: Any, context: Any) -> Scope:
         lifespan = self.lifespan
         state = lifespan.state.copy() if lifespan is not None else {}
-        return http_scope(request, state, event, context)
+        # An HTTPScope with the extension keys "aws.event" and "aws.context".
+        return cast("Scope", http_scope(request, state, event, context))
 
-    async def run_app(self, cycle: _Cycle, request: Request, event: Any, context: Any) -> None:
+    async def run_app(self, cycle: HttpCycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None and not self.lifespan.settled:
@@ -152,12 +145,27 @@ class AsgiRunner:
                     f"the app was cancelled {self.timeout_margin} s before the invocation's "
                     "deadline, its response unfinished"
                 ) from None
-            logger.warning("the ASGI app was cancelled at the deadline after its response")
+            logger.warning(
+                "the ASGI app was cancelled at the deadline after sending its response "
+                "(the client got status %d): %s %s (request id %s)",
+                cycle.status,
+                request.method,
+                request.path,
+                request_id_of(context),
+            )
         except Exception:
             if not cycle.complete or self.raise_late_errors:
                 raise
-            # The client has the whole response already: keep it, report the error.
-            logger.exception("the ASGI app raised after its response was complete")
+            # The whole response is sent (an app's error handler answered it,
+            # as Starlette's does, then re-raised): keep it, report the error.
+            logger.exception(
+                "the ASGI app raised after sending its response (the client got status %d): "
+                "%s %s (request id %s)",
+                cycle.status,
+                request.method,
+                request.path,
+                request_id_of(context),
+            )
         finally:
             if deadline is not None:
                 deadline.disarm()

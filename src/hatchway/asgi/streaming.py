@@ -1,6 +1,6 @@
 """The ASGI HTTP cycle for streamed responses: each body chunk leaves as the app sends it.
 
-A separate class from the buffered :class:`~hatchway.asgi.runner._Cycle` so
+A separate class from the buffered :class:`~hatchway.asgi.runner.HttpCycle` so
 the buffered path stays as it is. ``receive`` is the same (inherited); ``send``
 hands the head and every chunk to a :class:`ResponseSink` instead of keeping
 them. The head goes out with the first ``http.response.body`` message, not
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ..errors import ProtocolError
 from ..http import Request
-from .runner import AsgiRunner, _Cycle
+from .runner import AsgiRunner, HttpCycle
 
 __all__ = ["AsgiStreamer", "ResponseSink"]
 
@@ -30,8 +30,8 @@ class ResponseSink(Protocol):
     def write(self, chunk: bytes) -> None: ...
 
 
-class _StreamingCycle(_Cycle):
-    """``_Cycle`` that forwards the response to a sink instead of buffering it."""
+class StreamingCycle(HttpCycle):
+    """``HttpCycle`` that forwards the response to a sink instead of buffering it."""
 
     __slots__ = ("begun", "sink")
 
@@ -66,7 +66,7 @@ class AsgiStreamer:
         self.runner.loops.run(self.stream(request, event, context, sink))
 
     async def stream(self, request: Request, event: Any, context: Any, sink: ResponseSink) -> None:
-        cycle = _StreamingCycle(request.body, sink)
+        cycle = StreamingCycle(request.body, sink)
         await self.runner.run_app(cycle, request, event, context)
         if not cycle.complete:
             stage = "started but unfinished" if cycle.status else "never started"
