@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hatchway.errors import BadRequest
-from hatchway.sources import _body
-from hatchway.sources._body import BodyCodec, base64_text, decode_body
+from hatchway.sources import body as body_module
+from hatchway.sources.body import BodyCodec, base64_text, decode_body
 
 
 @pytest.fixture(params=["pybase64", "standard-library"])
@@ -22,9 +22,9 @@ def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     """Each test runs with pybase64 (when installed) and with the standard library."""
     if request.param == "pybase64":
         pytest.importorskip("pybase64")
-        monkeypatch.setattr(_body, "_pybase64", None)  # found again on first use
+        monkeypatch.setattr(body_module, "_pybase64", None)  # found again on first use
     else:
-        monkeypatch.setattr(_body, "_pybase64", False)
+        monkeypatch.setattr(body_module, "_pybase64", False)
     return str(request.param)
 
 
@@ -96,12 +96,12 @@ def _outcome(decode: Callable[[str], bytes], text: str) -> bytes | None:
 
 
 def _standard_library_decode(text: str) -> bytes:
-    found = _body._pybase64
-    _body._pybase64 = False  # not a fixture: hypothesis calls this many times per test
+    found = body_module._pybase64
+    body_module._pybase64 = False  # not a fixture: hypothesis calls this many times per test
     try:
-        return _body._strict_b64decode(text)
+        return body_module._strict_b64decode(text)
     finally:
-        _body._pybase64 = found
+        body_module._pybase64 = found
 
 
 @settings(max_examples=3000, deadline=None)
@@ -111,14 +111,14 @@ def test_both_decoders_take_and_refuse_the_same_bodies(text: str) -> None:
     pybase64 = pytest.importorskip("pybase64")
     fast = _outcome(lambda t: pybase64.b64decode(t, validate=True), text)
     assert _outcome(_standard_library_decode, text) == fast
-    assert _outcome(_body._strict_b64decode, text) == fast
+    assert _outcome(body_module._strict_b64decode, text) == fast
 
 
 def test_without_pybase64_the_standard_library_does_both(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "pybase64", None)  # import pybase64 -> ImportError
-    monkeypatch.setattr(_body, "_pybase64", None)
+    monkeypatch.setattr(body_module, "_pybase64", None)
     assert base64_text(b"\xff\x00hatchway") == base64.b64encode(b"\xff\x00hatchway").decode()
-    assert _body._pybase64 is False  # looked for once, not on every body
+    assert body_module._pybase64 is False  # looked for once, not on every body
     assert decode_body("/wBoYXRjaHdheQ==", True, source="test") == b"\xff\x00hatchway"

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from hatchway.sources._body import BodyCodec
+from hatchway.sources.body import BodyCodec
 
 UTF8 = "héllo ✓".encode()
 # (id, content-type, content-encoding, body, sent as text?)

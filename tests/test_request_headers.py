@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SAMPLES, Context, WsgiRecorder, load
 from hatchway import Adapter
-from hatchway.sources._headers import collect_headers
+from hatchway.sources.headers import collect_headers
 from mapping import through_both
 
 REST: dict[str, Any] = {

@@ -4,6 +4,7 @@ stream format written and read back, and hatchway.testing on streamed responses.
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -221,3 +222,11 @@ def test_malformed_stream_is_the_gateways_502(payload):
     with pytest.raises(MalformedResponse) as refused:
         read_streamed(payload, "function-url")
     assert refused.value.status == 502
+
+
+def test_streamed_responses_are_access_logged_like_buffered_ones(caplog):
+    caplog.set_level("INFO", logger="hatchway.access")
+    _stream(Adapter(streaming_app, streaming=True, access_log=True), "/x")
+    _stream(Adapter(streaming_app, streaming=True), "/x")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "hatchway.access"]
+    assert re.fullmatch(r"GET /x 201 \d+\.\dms 13 bytes \(request id [\w-]+\)", line), line

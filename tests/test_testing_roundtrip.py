@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from conftest import AsgiRecorder
 from hatchway import Adapter
 from hatchway.testing import ClientRequest, GatewaySettings, gateway_names
-from hatchway.testing._events import gateway_for
+from hatchway.testing.events import gateway_for
 
 SOURCES = [pytest.param(name, {}, id=name) for name in gateway_names() if name != "alb"]
 SOURCES += [

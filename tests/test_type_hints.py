@@ -9,7 +9,7 @@ import typing
 from collections.abc import Callable, Iterable
 
 import hatchway
-from hatchway.sources.protocols import Source
+from hatchway.sources.base import Source
 
 
 def test_get_type_hints_of_the_adapter() -> None:

@@ -6,7 +6,6 @@ handler = Adapter(app)
 
 from __future__ import annotations
 
-from ._typing import TYPE_CHECKING
 from .adapter import Adapter
 from .errors import (
     BadRequest,
@@ -18,10 +17,7 @@ from .errors import (
     UnsupportedEvent,
 )
 from .http import Request, Response
-from .sources.base import Event, SourceOptions
-
-if TYPE_CHECKING:
-    from .sources.protocols import Source
+from .sources.base import Event, Source, SourceOptions
 
 __all__ = [
     "Adapter",
@@ -40,13 +36,3 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> object:
-    # Source is a typing.Protocol: it loads when first asked for, keeping typing
-    # off the import path (see hatchway._typing).
-    if name == "Source":
-        from .sources.protocols import Source
-
-        return Source
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

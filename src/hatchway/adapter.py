@@ -14,11 +14,11 @@ from ._log import LazyLogger, request_id_of
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
-from .limits import SYNC_INVOKE_LIMIT, fits
+from .limits import SYNC_INVOKE_LIMIT, oversize
 from .passthrough import is_websocket_event, make_passthrough, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
-from .sources._body import BodyCodec
-from .sources.protocols import Source
+from .sources.base import Source
+from .sources.body import BodyCodec
 
 if TYPE_CHECKING:
     #: What runs the app: an ASGI or WSGI runner, called per request.
@@ -139,11 +139,8 @@ class Adapter:
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
-            # Only for the option: the streaming module stays off the import path.
-            from .streaming import streaming_sources
-
             can_stream = (s.name for s in self.sources if hasattr(s, "render_prelude"))
-            self.streaming = streaming_sources(streaming, kind, can_stream)
+            self.streaming = _streaming_names(streaming, kind, can_stream)
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
@@ -180,63 +177,94 @@ class Adapter:
         except UnsupportedEvent:
             if self.passthrough is None or is_websocket_event(event):
                 raise
-            return self.passthrough(event, context, self._run)
-        options = self.options
-        try:
-            request = source.parse(event, options)
-        except BadRequest as exc:
-            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
-            return source.render(plain_response(400, "Bad Request"), event, options)
-        refused = refusal(self.passthrough, request, context)
-        if refused is not None:
-            return source.render(refused, event, options)
+            return self.passthrough(event, context, self.run_app)
+        request = self.request_for(source, event, context)
+        if isinstance(request, Response):
+            return source.render(request, event, self.options)
         started = time.perf_counter() if self.access_log else 0.0
-        response = self._run(request, event, context)
-        if self.exclude_headers:
-            excluded = self.exclude_headers
-            response.headers = [h for h in response.headers if h[0].lower() not in excluded]
-        # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
-        limit_of = getattr(source, "response_limit", None)
-        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
-        # Every source renders a body at least as large as its bytes: one over
-        # the limit is refused before rendering costs memory in proportion to it.
-        size = len(response.body)
-        within = rendered = size <= limit
-        if rendered:
-            result = source.render(response, event, options)
-            within, size = fits(result, limit)
-        if not within:
-            logger.error(
-                "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
-                "%d-byte limit (request id %s)",
-                source.name,
-                request.method,
-                request.path,
-                size if rendered else f"at least {size}",
-                limit,
-                request_id_of(context),
-            )
-            response = plain_response(500, "Internal Server Error: response too large")
-            result = source.render(response, event, options)
-        if self.access_log:
-            access_logger.info(
-                "%s %s %d %.1fms %d bytes (request id %s)",
-                request.method,
-                request.path,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                len(response.body),
-                request_id_of(context),
-            )
+        response = self.run_app(request, event, context)
+        response.headers = self.outgoing_headers(response.headers)
+        result, response = self.render(source, response, request, event, context)
+        self.log_access(request, response.status, len(response.body), started, context)
         return result
 
-    def _run(self, request: Request, event: Any, context: Any) -> Response:
+    # The steps of an invocation, shared by this buffered path and the streamed
+    # one (hatchway.streaming.StreamingHandler).
+
+    def request_for(self, source: Source, event: Any, context: Any) -> Request | Response:
+        """The request ``source`` makes of ``event``, or hatchway's own early
+        answer, logged: 400 for a request the app cannot be given, 404 for an
+        HTTP request aimed at the pass-through route."""
+        try:
+            request = source.parse(event, self.options)
+        except BadRequest as exc:
+            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
+            return plain_response(400, "Bad Request")
+        refused = refusal(self.passthrough, request, context)
+        return request if refused is None else refused
+
+    def run_app(self, request: Request, event: Any, context: Any) -> Response:
+        """The app's response to ``request``; a failure answered by :meth:`error_response`."""
         try:
             return self.runner(request, event, context)
         except BaseException as exc:
             # BaseException too: a CancelledError, SystemExit, KeyboardInterrupt or
             # GeneratorExit from the app would otherwise end the runtime process.
             return self.error_response(exc, request, context)
+
+    def outgoing_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The response headers without those named in ``exclude_headers``."""
+        excluded = self.exclude_headers
+        if not excluded:
+            return headers
+        return [h for h in headers if h[0].lower() not in excluded]
+
+    def render(
+        self, source: Source, response: Response, request: Request, event: Any, context: Any
+    ) -> tuple[dict[str, Any], Response]:
+        """The result dict for ``response``, and the response it renders: a
+        logged 500 instead when the result is over the source's size limit."""
+        # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
+        limit_of = getattr(source, "response_limit", None)
+        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+        # Every source renders a body at least as large as its bytes: one over
+        # the limit is refused before rendering costs memory in proportion to it.
+        size = len(response.body)
+        if size <= limit:
+            result = source.render(response, event, self.options)
+            rendered_size = oversize(result, limit)
+            if rendered_size is None:
+                return result, response
+            measured = str(rendered_size)
+        else:
+            measured = f"at least {size}"
+        logger.error(
+            "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
+            "%d-byte limit (request id %s)",
+            source.name,
+            request.method,
+            request.path,
+            measured,
+            limit,
+            request_id_of(context),
+        )
+        response = plain_response(500, "Internal Server Error: response too large")
+        return source.render(response, event, self.options), response
+
+    def log_access(
+        self, request: Request, status: int, size: int, started: float, context: Any
+    ) -> None:
+        """The access log line for an answered request, with ``access_log=True``."""
+        if self.access_log:
+            access_logger.info(
+                "%s %s %d %.1fms %d bytes (request id %s)",
+                request.method,
+                request.path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                size,
+                request_id_of(context),
+            )
 
     def error_response(self, exc: BaseException, request: Request, context: Any) -> Response:
         """The answer to an app that failed with ``exc``, logged with the request
@@ -270,6 +298,41 @@ class Adapter:
                 raise RuntimeError(f"the app raised {type(exc).__name__}: {exc}") from exc
             raise exc
         return response
+
+
+#: ``streaming=True``: the sources that stream when nothing else is said.
+_DEFAULT_STREAMING = frozenset({"function-url"})
+
+
+def _streaming_names(
+    streaming: bool | Iterable[str], interface: str, can_stream: Iterable[str] = ()
+) -> frozenset[str]:
+    """The ``Adapter(streaming=...)`` option as a set of source names, each one
+    of ``can_stream`` (the sources with a streamed response format)."""
+    if streaming is False or streaming is None:
+        return frozenset()
+    if streaming is True:
+        names = _DEFAULT_STREAMING
+    elif isinstance(streaming, str) or not isinstance(streaming, Iterable):
+        raise TypeError(
+            f"streaming takes True or a list of source names such as ['function-url'], "
+            f"not {streaming!r}"
+        )
+    else:
+        names = frozenset(streaming)
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"streaming takes source names, not {type(name).__name__}")
+        allowed = sorted(set(can_stream))
+        for name in sorted(names):
+            if name not in allowed:
+                raise ValueError(
+                    f"streaming names {name!r}, which cannot stream; choose from "
+                    f"{', '.join(map(repr, allowed))}"
+                )
+    if names and interface != "asgi":
+        raise ValueError("streaming needs an ASGI app; this app is WSGI")
+    return names
 
 
 def _choice(option: str, value: object, allowed: tuple[str, ...]) -> None:

@@ -28,7 +28,7 @@ from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .errors import PassthroughError
 from .http import Request, Response, plain_response
-from .sources._paths import from_decoded, mount_point
+from .sources.paths import from_decoded, mount_point
 
 if TYPE_CHECKING:
     from typing import Any

@@ -21,16 +21,16 @@ from collections.abc import Mapping
 from .._log import LazyLogger
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response, plain_response
-from ._body import decode_body
-from ._fields import merged_query, require_method, require_path
-from ._headers import (
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import merged_query, require_method, require_path
+from .headers import (
     collect_headers,
     forwarded_client,
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_encoded, mount_point, quote_text
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import from_encoded, mount_point, quote_text
 
 if TYPE_CHECKING:
     from typing import Any
@@ -215,7 +215,7 @@ def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[s
     headers and query keys survives. The load balancer appends the peer to
     X-Forwarded-For. Text bodies travel as text, others base64.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     moment = settings.now()
     headers = gateway.forwarded_headers(request)
@@ -251,7 +251,7 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
     the other mode's shape is refused. A base64 body is decoded. Anything
     malformed is the load balancer's 502 page.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     try:
         result = gateway.require_mapping(result, source)

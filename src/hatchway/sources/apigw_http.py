@@ -20,18 +20,18 @@ from collections.abc import Mapping
 
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import mapping, require_method, require_path
-from ._headers import (
+from .apigw_rest import http_api_stage, is_execute_api_domain
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import mapping, require_method, require_path
+from .headers import (
     client_address,
     collect_headers,
     fold_headers,
     latin1,
     server_and_scheme,
 )
-from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
-from .apigw_rest import http_api_stage, is_execute_api_domain
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
 
 if TYPE_CHECKING:
     from typing import Any
@@ -228,7 +228,7 @@ def build_v2_event(
     ``queryStringParameters`` decoded, repeats joined by ``,``; text bodies
     as text, others base64.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     wire_path = request.path or "/"
     if function_url:
@@ -316,7 +316,7 @@ def read_v2_result(result: Any, source: str) -> Response:
     """
     import json
 
-    from . import _gateway as gateway
+    from . import gateway
 
     if not isinstance(result, Mapping) or "statusCode" not in result:
         text = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))

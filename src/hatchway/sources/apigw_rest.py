@@ -21,17 +21,17 @@ from collections.abc import Mapping
 
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import mapping, merged_query, require_method, require_path
-from ._headers import (
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import mapping, merged_query, require_method, require_path
+from .headers import (
     client_address,
     collect_headers,
     fold_headers,
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_decoded, from_encoded, has_prefix, mount_point, quote_text
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import from_decoded, from_encoded, has_prefix, mount_point, quote_text
 
 if TYPE_CHECKING:
     from typing import Any
@@ -277,7 +277,7 @@ def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[
     from base64 import b64encode
     from urllib.parse import unquote
 
-    from . import _gateway as gateway
+    from . import gateway
 
     stage = settings.stage or "prod"
     wire_path = request.path or "/"
@@ -366,7 +366,7 @@ def read_rest_result(
     otherwise the client receives the base64 text itself, as from AWS.
     Anything malformed is the gateway's 502.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     result = gateway.require_mapping(result, source)
     try:

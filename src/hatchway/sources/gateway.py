@@ -11,8 +11,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._body import BodyCodec
 from .base import ClientRequest, GatewayError, GatewaySettings, MalformedResponse
+from .body import BodyCodec
 
 if TYPE_CHECKING:
     from datetime import datetime
