@@ -25,9 +25,9 @@ from ..http import Response
 from ..sources.base import ClientRequest, GatewayError, MalformedResponse
 from .console import Console
 from .gateway_choice import GatewayChoice
-from .invocation import FunctionError, Runtime
+from .invocation import FunctionError, Runtime, StreamedResult
 from .refusals import LAMBDA_PAYLOAD_LIMIT
-from .streamed import StreamedResponse, StreamedResult, open_stream
+from .streamed import StreamedResponse, open_stream
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
