@@ -65,7 +65,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             node, targets = stack[-1]
             for target in targets:
                 if target in on_path:
-                    return path[path.index(target) :] + [target]
+                    return [*path[path.index(target) :], target]
                 if target not in done:
                     stack.append((target, iter(sorted(graph[target]))))
                     path.append(target)

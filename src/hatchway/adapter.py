@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Mapping
 # public signatures (documentation tools, dependency injection) must resolve them.
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._log import LazyLogger, request_id_of
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
 from .limits import SYNC_INVOKE_LIMIT, oversize
+from .log import LazyLogger, request_id_of
 from .passthrough import is_websocket_event, make_passthrough, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources.base import Source

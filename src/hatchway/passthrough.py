@@ -23,11 +23,11 @@ through the gateway.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from ._log import LazyLogger, request_id_of
-from ._typing import TYPE_CHECKING
 from .errors import PassthroughError
 from .http import Request, Response, plain_response
+from .log import LazyLogger, request_id_of
 from .sources.paths import from_decoded, mount_point
 
 if TYPE_CHECKING:

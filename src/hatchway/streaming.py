@@ -22,8 +22,8 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._log import LazyLogger, request_id_of
 from .http import Response
+from .log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
     from .adapter import Adapter

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
-from ._log import LazyLogger
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, Request, Response
+from .log import LazyLogger
 
 __all__ = ["WsgiRunner"]
 

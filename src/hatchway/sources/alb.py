@@ -17,10 +17,10 @@ and HTTP treats as the same header.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from .._log import LazyLogger
-from .._typing import TYPE_CHECKING
 from ..http import Request, Response, plain_response
+from ..log import LazyLogger
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 from .body import decode_body
 from .fields import merged_query, require_method, require_path

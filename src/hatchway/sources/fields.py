@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from .._typing import TYPE_CHECKING
 from ..errors import InvalidEvent
 
 if TYPE_CHECKING:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from .._log import LazyLogger
-from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent
 from ..http import Headers
+from ..log import LazyLogger
 
 if TYPE_CHECKING:
     from typing import Any

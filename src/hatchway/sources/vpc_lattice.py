@@ -25,8 +25,8 @@ single-value mode, they are kept by varying the name's letter case.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from .alb import case_variants, status_line, too_many_cookies
 from .apigw_rest import encode_query
