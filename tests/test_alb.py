@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Context, WsgiRecorder
 from hatchway import Adapter
-from hatchway.sources.alb import case_variants, status_line
+from hatchway.sources.responses import case_variants, status_line
 from mapping import through_both
 
 SINGLE: dict[str, Any] = {

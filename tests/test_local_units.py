@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hatchway import Adapter
-from hatchway.local.gateway_choice import GatewayChoice
+from hatchway.local.gateway_choice import SOURCE_NAMES, GatewayChoice
 from hatchway.local.invocation import FunctionError
 from hatchway.local.runtime_api import RuntimeApiEmulator, TimedOut
 from hatchway.local.target import Target, make_handler, wants_handler
@@ -103,6 +103,29 @@ def test_gateway_choice_prefix(name: str, options: dict[str, Any], prefix: str) 
     choice = GatewayChoice(name, **options)
     assert choice.prefix == prefix
     assert choice.settings.multi_value is (name == "alb-multi")
+
+
+def test_every_built_in_gateway_can_be_served_with_its_own_answers() -> None:
+    from hatchway.sources import BUILTIN_SOURCES
+
+    assert set(SOURCE_NAMES) == {s.name for s in BUILTIN_SOURCES} | {"alb-multi"}
+    for name in SOURCE_NAMES:
+        choice = GatewayChoice(name)
+        assert choice.refusals.function_failed().status in (500, 502, 503)
+        assert choice.refusals.request_too_large().status == 413
+
+
+def test_the_load_balancers_own_pages() -> None:
+    alb = GatewayChoice("alb").refusals
+    assert alb.function_failed().body == (
+        b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    assert alb.request_too_large().body == (
+        b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+        b"<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    assert (alb.request_body_limit, alb.result_limit) == (1024 * 1024, 1024 * 1024)
 
 
 @pytest.fixture

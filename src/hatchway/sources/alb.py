@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..http import Request, Response, plain_response
+from ..http import Request, Response
 from ..log import LazyLogger
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 from .body import decode_body
@@ -31,79 +31,20 @@ from .headers import (
     server_and_scheme,
 )
 from .paths import from_encoded, mount_point, quote_text
+from .responses import case_variants, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["MAX_SINGLE_VALUE_COOKIES", "Alb", "case_variants", "status_line", "too_many_cookies"]
+__all__ = ["REQUEST_BODY_LIMIT", "RESPONSE_LIMIT", "Alb", "error_page"]
 
 logger = LazyLogger("hatchway")
 
 _QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
 RESPONSE_LIMIT = 1024 * 1024
-#: Status lines made so far, by code (at most the 500 valid codes).
-_status_lines: dict[int, str] = {}
-
-
-def status_line(status: int) -> str:
-    """``"200 OK"``; codes without a standard phrase still get one."""
-    line = _status_lines.get(status)
-    if line is None:
-        from http import HTTPStatus  # once per code: kept off the import path
-
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        line = f"{status} {phrase}"
-        if 100 <= status <= 599:
-            _status_lines[status] = line
-    return line
-
-
-#: "Set-Cookie" has nine letters, so 512 spellings: the most cookies a response
-#: can set through a header map of one string per name.
-MAX_SINGLE_VALUE_COOKIES = 512
-
-
-def too_many_cookies(grouped: dict[str, list[str]], source: str) -> Response | None:
-    """A logged 500 for a response whose Set-Cookie headers a single-value
-    header map cannot carry (over :data:`MAX_SINGLE_VALUE_COOKIES`), else None.
-    Dropping some cookies silently would be worse: the app asked for all."""
-    count = sum(len(values) for name, values in grouped.items() if name.lower() == "set-cookie")
-    if count <= MAX_SINGLE_VALUE_COOKIES:
-        return None
-    logger.error(
-        "500 Internal Server Error: the response sets %d cookies; a %s response of "
-        "single-value headers carries at most %d Set-Cookie headers",
-        count,
-        source,
-        MAX_SINGLE_VALUE_COOKIES,
-    )
-    return plain_response(500, "Internal Server Error: too many Set-Cookie headers")
-
-
-def case_variants(name: str, count: int) -> list[str]:
-    """``count`` spellings of ``name`` differing only in letter case, the given one first."""
-    letters = [i for i, char in enumerate(name) if char.isalpha()]
-    if count > 2 ** len(letters):
-        raise ValueError(f"{name!r} has only {2 ** len(letters)} letter-case spellings")
-    base = name.lower()
-    variants = [name]
-    seen = {name}
-    mask = -1
-    while len(variants) < count:
-        mask += 1
-        chars = list(base)
-        for bit, index in enumerate(letters):
-            if mask >> bit & 1:
-                chars[index] = chars[index].upper()
-        candidate = "".join(chars)
-        if candidate not in seen:
-            seen.add(candidate)
-            variants.append(candidate)
-    return variants
+#: The largest request body a load balancer forwards to a Lambda target, in bytes.
+REQUEST_BODY_LIMIT = 1024 * 1024
 
 
 def _query(single: Any, multi: Any) -> bytes:
@@ -199,10 +140,15 @@ class Alb:
 _TARGET_GROUP = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hatchway/0123456789abcdef"
 )
-_BAD_GATEWAY = (
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
+
+
+def error_page(status: int) -> bytes:
+    """The HTML page a load balancer answers with by itself (502, 413, ...)."""
+    line = status_line(status)
+    return (
+        f"<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{line}</h1></center>\r\n</body>\r\n</html>\r\n"
+    ).encode("ascii")
 
 
 def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
@@ -279,6 +225,6 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
         body = gateway.read_body(result, source)
     except MalformedResponse as exc:
         exc.headers = [("content-type", "text/html")]
-        exc.body = _BAD_GATEWAY
+        exc.body = error_page(502)
         raise
     return Response(status, headers, body)

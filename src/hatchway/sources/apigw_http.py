@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..http import Request, Response
-from .apigw_rest import http_api_stage, is_execute_api_domain
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 from .body import decode_body
 from .fields import mapping, require_method, require_path
@@ -31,12 +30,20 @@ from .headers import (
     latin1,
     server_and_scheme,
 )
-from .paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
+from .paths import (
+    from_decoded,
+    from_encoded,
+    has_prefix,
+    http_api_stage,
+    is_execute_api_domain,
+    mount_point,
+    strip_prefix,
+)
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["ApiGatewayHttp", "FunctionUrl", "is_function_url_domain"]
+__all__ = ["FUNCTION_ERROR_BODY", "ApiGatewayHttp", "FunctionUrl", "is_function_url_domain"]
 
 
 def is_function_url_domain(domain: Any) -> bool:
@@ -188,7 +195,9 @@ def _joined_and_cookies(
 # The gateway direction: what an HTTP API (payload 2.0, $default route) or a
 # Function URL sends, and how it reads the result.
 
-_V2_ERROR = b'{"message":"Internal Server Error"}'
+#: What an HTTP API or Function URL answers when the function fails or returns
+#: a malformed result.
+FUNCTION_ERROR_BODY = b'{"message":"Internal Server Error"}'
 
 
 def gateway_decoded_path(path: str) -> str:
@@ -337,6 +346,6 @@ def read_v2_result(result: Any, source: str) -> Response:
             headers.extend(("set-cookie", cookie) for cookie in cookies)
         body = gateway.read_body(result, source)
     except MalformedResponse as exc:
-        exc.body = _V2_ERROR
+        exc.body = FUNCTION_ERROR_BODY
         raise
     return Response(status, headers, body)

@@ -1,4 +1,5 @@
-"""Reading event fields defensively: null and missing are normal, wrong types are not."""
+"""Reading event fields defensively: null and missing are normal, wrong types
+are not; query strings from decoded parameter maps."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidEvent
+from .paths import quote_text
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["mapping", "merged_query", "require_method", "require_path"]
+__all__ = ["encode_query", "mapping", "merged_query", "require_method", "require_path"]
 
 #: RFC 9110 token characters (a method that is not all letters is checked
 #: against them; ``re`` is imported only then, off the import path).
@@ -69,3 +71,28 @@ def _is_token(value: str) -> bool:
     import re
 
     return re.fullmatch(_TOKEN, value) is not None
+
+
+def encode_query(single: Any, multi: Any) -> bytes:
+    """A query string from decoded parameter maps (merged: :func:`merged_query`),
+    each key and value re-encoded."""
+    parts = []
+    for key, values in merged_query(single, multi):
+        name = key if type(key) is str and key.isalnum() and key.isascii() else _escape(str(key))
+        if values is None:
+            values = [""]
+        elif type(values) is not list:
+            values = [values]
+        for value in values:
+            if type(value) is not str or not (value.isalnum() and value.isascii()):
+                value = _escape(str(value))
+            parts.append(f"{name}={value}")
+    return "&".join(parts).encode("ascii")
+
+
+def _escape(text: str) -> str:
+    """``quote(text, safe="")``; plain words, most query keys and values, need
+    no escaping and skip quote(), which is slow for them."""
+    if text.isalnum() and text.isascii():
+        return text
+    return quote_text(text, "", "the query")

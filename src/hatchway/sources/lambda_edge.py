@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
-from .alb import status_line
 from .base import (
     ClientRequest,
     Event,
@@ -40,6 +39,7 @@ from .body import decode_body
 from .fields import mapping, require_method, require_path
 from .headers import client_address, collect_headers, latin1, server_and_scheme
 from .paths import from_encoded, mount_point
+from .responses import status_line
 
 if TYPE_CHECKING:
     from typing import Any

@@ -1,6 +1,10 @@
-"""Paths: encoded or decoded as each source delivers them, and mount points."""
+"""Paths: encoded or decoded as each source delivers them, and mount points
+(API Gateway's stage among them)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import BadRequest
 
@@ -8,6 +12,8 @@ __all__ = [
     "from_decoded",
     "from_encoded",
     "has_prefix",
+    "http_api_stage",
+    "is_execute_api_domain",
     "mount_point",
     "quote_text",
     "strip_prefix",
@@ -74,3 +80,31 @@ def strip_prefix(path: str, prefix: str) -> str:
     if prefix and has_prefix(path, prefix):
         return path[len(prefix) :] or "/"
     return path
+
+
+def http_api_stage(context: Mapping[str, Any]) -> str:
+    """``/<stage>`` when an HTTP API event's path holds its stage, else ``""``.
+
+    HTTP APIs put a named stage (never ``$default``) at the front of the path
+    only when the client called the API's own ``execute-api`` domain; on a
+    custom domain the stage is chosen by the API mapping and the path is the
+    client's own, so a leading ``/<stage>`` there is not the stage.
+    """
+    stage = context.get("stage")
+    if not isinstance(stage, str) or not stage or stage == "$default":
+        return ""
+    if not is_execute_api_domain(context.get("domainName")):
+        return ""
+    return "/" + stage
+
+
+def is_execute_api_domain(domain: Any) -> bool:
+    """Whether ``domain`` is an API's own endpoint, ``{api-id}.execute-api.{region}.
+    amazonaws.com`` (``{api-id}-{vpce-id}`` for private APIs; ``.com.cn`` in
+    China), not a custom domain name."""
+    if not isinstance(domain, str):
+        return False
+    name = domain.lower()
+    return name.split(".")[1:2] == ["execute-api"] and name.endswith(
+        (".amazonaws.com", ".amazonaws.com.cn")
+    )

@@ -28,11 +28,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..http import Request, Response
-from .alb import case_variants, status_line, too_many_cookies
-from .apigw_rest import encode_query
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 from .body import decode_body
-from .fields import require_method, require_path
+from .fields import encode_query, require_method, require_path
 from .headers import (
     collect_headers,
     forwarded_client,
@@ -41,6 +39,7 @@ from .headers import (
     server_and_scheme,
 )
 from .paths import from_encoded, mount_point
+from .responses import case_variants, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
