@@ -1,6 +1,6 @@
-"""Fault injection: every row of SPEC section 8 and every trap of section 11, as an
-app fault or an event fault, each followed by a normal invocation on the same
-handler that must succeed.
+"""Fault injection: every failure mode of an invocation and every known trap of
+the event formats, as an app fault or an event fault, each followed by a
+normal invocation on the same handler that must succeed.
 
 The apps misbehave only on /fault/<name>; /ok is always answered normally.
 """
@@ -188,7 +188,7 @@ def no_content_type(response: Any) -> None:
 
 
 FAULTS = {
-    # SPEC section 8
+    # Failure modes: events no source takes, malformed events, app errors, limits.
     "unknown-event": Fault(
         "asgi",
         event=lambda e: {"Records": [{"eventSource": "aws:sqs"}]},
@@ -255,14 +255,14 @@ FAULTS = {
     "alb-over-1MB": Fault(
         "asgi", "/fault/alb-huge", source="alb", status=500, log="over the 1048576-byte limit"
     ),
-    # SPEC section 11 traps
-    "trap2-http-api-path-not-decoded-twice": Fault(
+    # Traps of the event formats, each one a mistake other adapters made.
+    "http-api-path-not-decoded-twice": Fault(
         "asgi",
         "/fault/echo/100%25/",
         status=200,
         check=lambda r: assert_in(b"'/fault/echo/100%/'", r.body),
     ),
-    "trap3-alb-query-not-re-encoded": Fault(
+    "alb-query-not-re-encoded": Fault(
         "asgi",
         "/fault/echo?q=%3Fx%3D1&q=a+b",
         source="alb",
@@ -270,7 +270,7 @@ FAULTS = {
         status=200,
         check=lambda r: assert_in(b"b'q=a+b'", r.body),
     ),
-    "trap4-client-ip-not-from-first-xff": Fault(
+    "client-ip-not-from-first-xff": Fault(
         "asgi",
         "/fault/echo",
         source="alb",
@@ -278,22 +278,18 @@ FAULTS = {
         status=200,
         check=lambda r: assert_in(b"('203.0.113.7', 0)", r.body),
     ),
-    "trap5-6-cookies-and-repeats-kept": Fault(
+    "cookies-and-repeats-kept": Fault(
         "asgi", "/fault/cookies", source="alb", status=200, check=cookies_and_vary_kept
     ),
-    "trap7-gzip-json-is-binary": Fault(
-        "asgi", "/fault/gzip", status=200, check=body_is(b"\x1f\x8b")
-    ),
-    "trap9-204-no-invented-content-type": Fault(
+    "gzip-json-is-binary": Fault("asgi", "/fault/gzip", status=200, check=body_is(b"\x1f\x8b")),
+    "no-invented-content-type": Fault(
         "asgi", "/fault/no-content", source="apigw-rest", status=204, check=no_content_type
     ),
-    "trap11-start-response-twice": Fault(
-        "wsgi", "/fault/start-twice", status=500, log="second time"
-    ),
-    "trap11-iterable-closed": Fault(
+    "start-response-twice": Fault("wsgi", "/fault/start-twice", status=500, log="second time"),
+    "iterable-closed": Fault(
         "wsgi", "/fault/unclosed", status=200, check=lambda r: assert_in(1, [Closing.closed])
     ),
-    "trap12-no-host-health-check": Fault(
+    "no-host-health-check": Fault(
         "wsgi",
         "/fault/server",
         source="alb",
@@ -301,11 +297,11 @@ FAULTS = {
         status=200,
         check=body_is(b"localhost:443 https"),
     ),
-    "trap13-null-request-context": Fault(
+    "null-request-context": Fault(
         "wsgi", source="apigw-rest", event=null("requestContext"), status=200
     ),
-    "trap13-null-headers": Fault("asgi", source="apigw-rest", event=null("headers"), status=200),
-    "trap13-null-authorizer": Fault(
+    "null-headers": Fault("asgi", source="apigw-rest", event=null("headers"), status=200),
+    "null-authorizer": Fault(
         "asgi",
         source="apigw-http",
         event=lambda e: {**e, "requestContext": {**e["requestContext"], "authorizer": None}},

@@ -1,7 +1,7 @@
 """Real FastAPI, Starlette, Flask and Django apps through the Adapter.
 
 The full framework matrix lives in tests/frameworks; these are the core checks
-of issue 2: routing, URL generation under a REST stage, cookies, binary bodies.
+that every framework must pass: routing, URL generation under a REST stage, cookies, binary bodies.
 """
 
 from __future__ import annotations

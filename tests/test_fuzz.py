@@ -7,7 +7,7 @@ WSGI app. Whatever comes in, only hatchway's documented exceptions or a JSON
 response dict with a documented status may come out, the app must see a
 well-formed scope/environ, and nothing may hang.
 
-HATCHWAY_FUZZ_EXAMPLES sets the examples per source (default 300; CI runs 20,000).
+HATCHWAY_FUZZ_EXAMPLES sets the examples per source (default 300; .ci/run uses 2,000).
 """
 
 from __future__ import annotations

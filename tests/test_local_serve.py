@@ -1,5 +1,5 @@
 """`hatchway serve` as a real subprocess, for every --source and both runtimes,
-queried over HTTP with httpx: the issue's Done-when checks."""
+queried over HTTP with httpx."""
 
 from __future__ import annotations
 

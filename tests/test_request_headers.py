@@ -1,5 +1,5 @@
 """Request headers, query strings and cookies as the sources read them from
-an event's maps (issue 21, items 2 and 3): the multi-value map wins per name,
+an event's maps: the multi-value map wins per name,
 names only in the single-value map are kept, an empty ``cookies`` list says
 nothing."""
 

@@ -121,7 +121,7 @@ class Adapter:
         self.options = SourceOptions(
             base_path=_normalise_base_path(base_path),
             strip_stage=_flag("strip_stage", strip_stage),
-            body=BodyCodec(_media_types("text_mime_types", text_mime_types)),
+            codec=BodyCodec(_media_types("text_mime_types", text_mime_types)),
         )
         self.exclude_headers = frozenset(
             _header_name("exclude_headers", h).lower()

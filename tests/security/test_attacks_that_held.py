@@ -1,4 +1,4 @@
-"""The attacks of issue 24's review that hatchway withstood, replayed so they
+"""The attacks of a security review that hatchway withstood, replayed so they
 keep failing: spoofed client IP and host, header injection in responses, lost
 Set-Cookie headers, and an inexact size guard for ASCII and binary bodies.
 

@@ -1,4 +1,4 @@
-"""M1: the pass-through path must not be a public HTTP route.
+"""The pass-through path must not be a public HTTP route.
 
 With ``Adapter(app, passthrough="/events")`` a client could ``POST /events``
 through any gateway with a forged SQS batch, and the app could not tell it from

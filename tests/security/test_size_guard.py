@@ -1,13 +1,13 @@
-"""M2, M6 and the slow guard: the response-size guard measures exactly what the
+"""The response-size guard measures exactly what the
 runtime client sends, never serialises to do so, and refuses an oversized body
 before rendering it.
 
-- M2: with ``ensure_ascii`` JSON an emoji is 12 bytes (a surrogate pair of
+- With ``ensure_ascii`` JSON an emoji is 12 bytes (a surrogate pair of
   ``\\uXXXX``), but the guard assumed at most 6 per character: ~12.6 MB of emoji
   text passed the 6 MB guard and Lambda failed the invocation opaquely; Lambda@Edge
   renders header names twice, which the guard counted once. ``ensure_ascii`` was
   chosen by Python version, not by ``AWS_EXECUTION_ENV`` as awslambdaric does.
-- M6: an oversized response was fully rendered (base64, then JSON) before being
+- An oversized response was fully rendered (base64, then JSON) before being
   refused: about 5x its body in memory.
 """
 
@@ -142,7 +142,7 @@ def test_escaping_is_chosen_as_awslambdaric_chooses_it(
     assert escapes_non_ascii() is escaped
 
 
-# M2: emoji text over the limit gets the logged 500.
+# Emoji text over the limit gets the logged 500.
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_guard_decides_exactly_at_the_limit(
     assert oversize(result, size - 1) == size
 
 
-# M6: refused before it is rendered.
+# Refused before it is rendered.
 
 
 @pytest.mark.parametrize(

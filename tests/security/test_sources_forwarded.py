@@ -1,4 +1,4 @@
-"""M7 and the client-address Low items (issue 24): scheme, port and client IP
+"""Scheme, port and client IP
 come only from what the AWS service in front sets, never from headers a
 client can send through it.
 

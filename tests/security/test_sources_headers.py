@@ -1,4 +1,4 @@
-"""The Low items of issue 24 that live in the sources: header-name aliasing,
+"""Lesser attacks on the sources: header-name aliasing,
 lone surrogates, Function URL detection, too many cookies for a single-value
 header map. Each test replays the attack and checks it is refused cleanly."""
 

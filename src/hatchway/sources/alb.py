@@ -116,7 +116,7 @@ class Alb:
                 else:
                     headers[name] = ", ".join(values)
             result["headers"] = headers
-        body, is_base64 = options.body.encode_for(response)
+        body, is_base64 = options.codec.encode_for(response)
         result["body"] = body
         result["isBase64Encoded"] = is_base64
         return result

@@ -140,7 +140,7 @@ class ApiGatewayHttp:
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
         first, repeated, spelling = fold_headers(response.headers)
         # The body first: joining below rewrites the first values it reads.
-        body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+        body, is_base64 = options.codec.encode_folded(response.body, first, spelling)
         headers, cookies = _joined_and_cookies(first, repeated, spelling)
         result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:

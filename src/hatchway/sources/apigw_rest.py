@@ -46,7 +46,7 @@ __all__ = [
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
     """The payload 1.0 response: single values in ``headers``, repeats in ``multiValueHeaders``."""
     first, repeated, spelling = fold_headers(response.headers)
-    body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+    body, is_base64 = options.codec.encode_folded(response.body, first, spelling)
     headers, multi = _split(first, repeated)
     result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
     if multi:

@@ -37,21 +37,21 @@ class SourceOptions:
     Built once per ``Adapter``; sources only read it.
     """
 
-    __slots__ = ("base_path", "body", "strip_stage")
+    __slots__ = ("base_path", "codec", "strip_stage")
 
     def __init__(
         self,
         *,
         base_path: str = "",
         strip_stage: bool = False,
-        body: BodyCodec | None = None,
+        codec: BodyCodec | None = None,
     ) -> None:
         #: Normalised custom-domain base path ("" or "/v1"; never a trailing slash).
         self.base_path = base_path
         #: Drop the API Gateway stage from the path instead of mounting the app under it.
         self.strip_stage = strip_stage
-        #: Decides text or base64 for response bodies, decodes request bodies.
-        self.body = body if body is not None else BodyCodec()
+        #: Decides text or base64 for response bodies (with the Adapter's ``text_mime_types``).
+        self.codec = codec if codec is not None else BodyCodec()
 
 
 @runtime_checkable

@@ -242,7 +242,7 @@ def _generated_response(response: Response, options: SourceOptions) -> dict[str,
         "headers": headers,
     }
     if response.body and status not in _NO_BODY:
-        body, is_base64 = options.body.encode_for(response)
+        body, is_base64 = options.codec.encode_for(response)
         result["body"] = body
         result["bodyEncoding"] = "base64" if is_base64 else "text"
     return result

@@ -127,7 +127,7 @@ class VpcLattice:
                 headers.update(zip(case_variants(name, len(values)), values, strict=True))
             else:
                 headers[name] = ", ".join(values)
-        body, is_base64 = options.body.encode_for(response)
+        body, is_base64 = options.codec.encode_for(response)
         return {
             "statusCode": response.status,
             "statusDescription": status_line(response.status),
