@@ -31,7 +31,7 @@ from .headers import (
     server_and_scheme,
 )
 from .paths import from_encoded, mount_point, quote_text
-from .responses import case_variants, status_line, too_many_cookies
+from .responses import single_value_headers, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
@@ -107,15 +107,7 @@ class Alb:
         elif (refusal := too_many_cookies(grouped, self.name)) is not None:
             return self.render(refusal, event, options)
         else:
-            headers: dict[str, str] = {}
-            for name, values in grouped.items():
-                if len(values) == 1:
-                    headers[name] = values[0]
-                elif name.lower() == "set-cookie":
-                    headers.update(zip(case_variants(name, len(values)), values, strict=True))
-                else:
-                    headers[name] = ", ".join(values)
-            result["headers"] = headers
+            result["headers"] = single_value_headers(grouped)
         body, is_base64 = options.codec.encode_for(response)
         result["body"] = body
         result["isBase64Encoded"] = is_base64

@@ -7,7 +7,13 @@ from __future__ import annotations
 from ..http import Response, plain_response
 from ..log import LazyLogger
 
-__all__ = ["MAX_SINGLE_VALUE_COOKIES", "case_variants", "status_line", "too_many_cookies"]
+__all__ = [
+    "MAX_SINGLE_VALUE_COOKIES",
+    "case_variants",
+    "single_value_headers",
+    "status_line",
+    "too_many_cookies",
+]
 
 logger = LazyLogger("hatchway")
 
@@ -73,3 +79,18 @@ def case_variants(name: str, count: int) -> list[str]:
             seen.add(candidate)
             variants.append(candidate)
     return variants
+
+
+def single_value_headers(grouped: dict[str, list[str]]) -> dict[str, str]:
+    """A header map of one string per name: repeats joined with ``", "``, and
+    each Set-Cookie under its own letter-case spelling of the name (a list of
+    cookies cannot be joined). Check :func:`too_many_cookies` first."""
+    headers: dict[str, str] = {}
+    for name, values in grouped.items():
+        if len(values) == 1:
+            headers[name] = values[0]
+        elif name.lower() == "set-cookie":
+            headers.update(zip(case_variants(name, len(values)), values, strict=True))
+        else:
+            headers[name] = ", ".join(values)
+    return headers

@@ -39,7 +39,7 @@ from .headers import (
     server_and_scheme,
 )
 from .paths import from_encoded, mount_point
-from .responses import case_variants, status_line, too_many_cookies
+from .responses import single_value_headers, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
@@ -121,12 +121,7 @@ class VpcLattice:
         refusal = too_many_cookies(grouped, self.name)
         if refusal is not None:
             return self.render(refusal, event, options)
-        headers: dict[str, str] = {}
-        for name, values in grouped.items():
-            if len(values) > 1 and name.lower() == "set-cookie":
-                headers.update(zip(case_variants(name, len(values)), values, strict=True))
-            else:
-                headers[name] = ", ".join(values)
+        headers = single_value_headers(grouped)
         body, is_base64 = options.codec.encode_for(response)
         return {
             "statusCode": response.status,
