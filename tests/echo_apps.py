@@ -72,3 +72,20 @@ def _flask_echo(rest: str) -> flask.Response:
     for name, value in headers:
         response.headers.add(name, value)
     return response
+
+
+def assert_echoed(seen: dict[str, Any], want: dict[str, Any], *, wsgi: bool) -> None:
+    """The echo app ``seen`` the request ``want`` describes (method, path,
+    query, body, client, every header). WSGI joins repeated headers with ","
+    and cannot carry names with "_" (they would alias "-")."""
+    assert seen["method"] == want["method"]
+    assert seen["path"] == want["path"]
+    assert seen["query"] == want["query"]
+    assert base64.b64decode(seen["body"]) == want["body"]
+    assert seen["client"] == want["client"]
+    assert seen["has_aws_event"] is True
+    for name, values in want["headers"].items():
+        if wsgi and "_" in name:
+            continue
+        got = [v for k, v in seen["headers"] if k == name]
+        assert got in (values, [",".join(values)]), name
