@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
+from .batch import passthrough_for
+from .compression import Compressor, compress_option, rescue_oversized
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
 from .limits import SYNC_INVOKE_LIMIT, fits
-from .passthrough import is_websocket_event, make_passthrough
+from .passthrough import is_websocket_event
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
 
@@ -61,6 +63,9 @@ class Adapter:
       :class:`~hatchway.errors.PassthroughError`); a callable is called as
       ``callable(event, context)``. Without it such events raise
       :class:`~hatchway.UnsupportedEvent`.
+      A mapping of event sources to paths (``{"aws:sqs": "/sqs"}``) posts
+      SQS, Kinesis and DynamoDB-stream batches record by record and returns
+      ``batchItemFailures`` (see :mod:`hatchway.batch`).
     - ``streaming``: stream responses when the function runs under hatchway's
       own runtime loop (``python -m hatchway.runtime``; see docs/streaming.md).
       ``True`` streams Function URL events (``InvokeMode: RESPONSE_STREAM``);
@@ -73,6 +78,10 @@ class Adapter:
       environment mid-response; ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
+    - ``compress``: gzip textual responses larger than 1 KB (``True``) or
+      than a given number of bytes, for clients that accept gzip (see
+      :mod:`hatchway.compression`). Off by default; a response over its
+      source's limit is compressed when that makes it fit either way.
     """
 
     def __init__(
@@ -87,10 +96,11 @@ class Adapter:
         sources: Iterable[Source] = (),
         errors: Literal["respond", "raise"] = "respond",
         strip_stage: bool = False,
-        passthrough: str | Callable[[Any, Any], Any] | None = None,
+        passthrough: str | Callable[[Any, Any], Any] | Mapping[str, str] | None = None,
         streaming: bool | Iterable[str] = False,
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
+        compress: bool | int = False,
     ) -> None:
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
@@ -128,7 +138,9 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
-        self.passthrough = make_passthrough(passthrough, self.options.base_path)
+        self.passthrough = passthrough_for(passthrough, self.options.base_path)
+        minimum = compress_option(compress)  # hatchway.compression
+        self.compressor = None if minimum is None else Compressor(minimum, self.options.body)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
@@ -184,11 +196,17 @@ class Adapter:
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
+        if self.compressor is not None:
+            response = self.compressor(response, request, source, event)
         result = source.render(response, event, options)
         # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
         limit_of = getattr(source, "response_limit", None)
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
         within, size = fits(result, response.headers, limit)
+        if not within:  # gzip may make it fit, for a client that accepts it
+            within, response, result = rescue_oversized(
+                source, event, options, request, response, result, limit, size, context
+            )
         if not within:
             logger.error(
                 "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "
