@@ -204,9 +204,11 @@ class Adapter:
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
         within, size = fits(result, response.headers, limit)
         if not within:  # gzip may make it fit, for a client that accepts it
-            within, response, result = rescue_oversized(
-                source, event, options, request, response, result, limit, size, context
+            within, response, rescued = rescue_oversized(
+                source, event, options, request, response, limit, size, context
             )
+            if rescued is not None:
+                result = rescued
         if not within:
             logger.error(
                 "500 Internal Server Error: the %s response to %s %s is %d bytes, over the "

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .http import Request, Response
-from .limits import fits, serialized_size
 
 if TYPE_CHECKING:
     from typing import Any
@@ -260,30 +259,32 @@ def rescue_oversized(
     options: SourceOptions,
     request: Request,
     response: Response,
-    result: dict[str, Any],
     limit: int,
     size: int,
     context: Any,
-) -> tuple[bool, Response, dict[str, Any]]:
-    """A response over ``limit`` (``size`` bytes rendered), compressed if that
-    makes it fit: ``(within, response, result)``, the compressed response and
-    its rendering when it fits, else the arguments unchanged (the Adapter then
-    answers 500). Logged at WARNING either way once gzip was tried."""
+) -> tuple[bool, Response, dict[str, Any] | None]:
+    """A response over ``limit`` (``size`` bytes, as the size guard measured
+    it), compressed if that makes it fit: ``(True, compressed, rendered)``;
+    else ``(False, response, None)`` and the Adapter answers 500. Logged at
+    WARNING whenever gzip was tried."""
     codec = options.body
     if (
         not compressible(response, codec)
         or not accepts_gzip(request.headers)
         or not client_gets_bytes(source, event, codec)
     ):
-        return False, response, result
+        return False, response, None
+    import json  # only for responses over the limit
+
     compressed = gzip_response(response)
     rendered = source.render(compressed, event, options)
-    within, new_size = fits(rendered, compressed.headers, limit)
-    if not new_size:  # fits() skipped measuring a clear case: measure it for the log
-        new_size = serialized_size(rendered)
-    if not within:
+    # With ensure_ascii (json's default) the text is ASCII, its length in
+    # bytes, and at least what either runtime client sends: the base64 body
+    # counts its own length, the few headers at worst their escapes.
+    new_size = len(json.dumps(rendered))
+    if new_size > limit:
         logger.warning(
-            "the %s response to %s %s is %d bytes, over the %d-byte limit, and still "
+            "the %s response to %s %s (%d bytes) is over the %d-byte limit, and still "
             "%d bytes gzip-compressed (request id %s)",
             source.name,
             request.method,
@@ -293,9 +294,9 @@ def rescue_oversized(
             new_size,
             request_id_of(context),
         )
-        return False, response, result
+        return False, response, None
     logger.warning(
-        "the %s response to %s %s is %d bytes, over the %d-byte limit: sent "
+        "the %s response to %s %s (%d bytes) is over the %d-byte limit: sent "
         "gzip-compressed instead, %d bytes (request id %s)",
         source.name,
         request.method,
