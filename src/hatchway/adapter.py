@@ -9,6 +9,7 @@ from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .batch import passthrough_for
 from .compression import Compressor, compress_option, rescue_oversized
+from .doctor import make_doctor
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
@@ -82,6 +83,9 @@ class Adapter:
       than a given number of bytes, for clients that accept gzip (see
       :mod:`hatchway.compression`). Off by default; a response over its
       source's limit is compressed when that makes it fit either way.
+    - ``doctor``: log a WARNING, once per environment, for each set-up that
+      fails silently (codes ``HW001``... in docs/errors-and-limits.md);
+      ``False`` silences them.
     """
 
     def __init__(
@@ -101,6 +105,7 @@ class Adapter:
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
         compress: bool | int = False,
+        doctor: bool = True,
     ) -> None:
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
@@ -148,6 +153,7 @@ class Adapter:
             from .streaming import streaming_sources
 
             self.streaming = streaming_sources(streaming, kind)
+        self.doctor = make_doctor(doctor, self.options, self.streaming)  # hatchway.doctor
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
@@ -191,6 +197,8 @@ class Adapter:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             return source.render(plain_response(400, "Bad Request"), event, options)
+        if self.doctor is not None:
+            self.doctor.check_request(source, event, request, context)
         started = time.perf_counter() if self.access_log else 0.0
         response = self._run(request, event, context)
         if self.exclude_headers:
@@ -222,6 +230,8 @@ class Adapter:
             )
             response = plain_response(500, "Internal Server Error: response too large")
             result = source.render(response, event, options)
+        if self.doctor is not None:
+            self.doctor.check_response(source, event, request, result, limit, context)
         if self.access_log:
             access_logger.info(
                 "%s %s %d %.1fms %d bytes (request id %s)",

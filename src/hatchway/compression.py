@@ -34,6 +34,7 @@ __all__ = [
     "Compressor",
     "accepts_gzip",
     "compress_option",
+    "event_header",
     "gzip_response",
     "rescue_oversized",
     "rest_binary_evidence",
@@ -139,8 +140,8 @@ def rest_binary_evidence(event: Mapping[str, Any], codec: BodyCodec) -> bool | N
     body = event.get("body")
     if not body:
         return None
-    content_type = _event_header(event, "content-type")
-    accept = _event_header(event, "accept")
+    content_type = event_header(event, "content-type")
+    accept = event_header(event, "accept")
     body_type = _media(content_type)
     accept_type = _media(accept)
     if event.get("isBase64Encoded") is True:
@@ -162,7 +163,7 @@ def _media(value: str | None) -> str | None:
     return media or None
 
 
-def _event_header(event: Mapping[str, Any], name: str) -> str | None:
+def event_header(event: Mapping[str, Any], name: str) -> str | None:
     """A header of a payload 1.0 event, case-insensitively, from either map."""
     for field in ("headers", "multiValueHeaders"):
         values = event.get(field)
