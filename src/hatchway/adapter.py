@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterable, Mapping
 # public signatures (documentation tools, dependency injection) must resolve them.
 from typing import TYPE_CHECKING, Any, Literal
 
+from .batch import passthrough_for
+from .compression import Compressor, compress_option, rescue_oversized
+from .doctor import make_doctor
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
 from .limits import SYNC_INVOKE_LIMIT, oversize
 from .log import LazyLogger, request_id_of
-from .passthrough import is_websocket_event, make_passthrough, refusal
+from .passthrough import is_websocket_event, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources.base import Source
 from .sources.body import BodyCodec
@@ -64,6 +67,9 @@ class Adapter:
       ``"hatchway.passthrough": True`` in the scope/environ. A callable is called as
       ``callable(event, context)``. Without it such events raise
       :class:`~hatchway.UnsupportedEvent`.
+      A mapping of event sources to paths (``{"aws:sqs": "/sqs"}``) posts
+      SQS, Kinesis and DynamoDB-stream batches record by record and returns
+      ``batchItemFailures`` (see :mod:`hatchway.batch`).
     - ``streaming``: stream responses when the function runs under hatchway's
       own runtime loop (``python -m hatchway.runtime``; see docs/streaming.md).
       ``True`` streams Function URL events (``InvokeMode: RESPONSE_STREAM``);
@@ -76,6 +82,13 @@ class Adapter:
       environment mid-response; ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
+    - ``compress``: gzip textual responses larger than 1 KB (``True``) or
+      than a given number of bytes, for clients that accept gzip (see
+      :mod:`hatchway.compression`). Off by default; a response over its
+      source's limit is compressed when that makes it fit either way.
+    - ``doctor``: log a WARNING, once per environment, for each set-up that
+      fails silently (codes ``HW001``... in docs/errors-and-limits.md);
+      ``False`` silences them.
     """
 
     def __init__(
@@ -90,10 +103,12 @@ class Adapter:
         sources: Iterable[Source] = (),
         errors: Literal["respond", "raise"] = "respond",
         strip_stage: bool = False,
-        passthrough: str | Callable[[Any, Any], Any] | None = None,
+        passthrough: str | Callable[[Any, Any], Any] | Mapping[str, str] | None = None,
         streaming: bool | Iterable[str] = False,
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
+        compress: bool | int = False,
+        doctor: bool = True,
     ) -> None:
         if isinstance(app, Adapter):
             raise TypeError(
@@ -135,12 +150,15 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
-        self.passthrough = make_passthrough(passthrough, self.options.base_path)
+        self.passthrough = passthrough_for(passthrough, self.options.base_path)
+        minimum = compress_option(compress)  # hatchway.compression
+        self.compressor = None if minimum is None else Compressor(minimum, self.options.codec)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
             can_stream = (s.name for s in self.sources if hasattr(s, "render_prelude"))
             self.streaming = _streaming_names(streaming, kind, can_stream)
+        self.doctor = make_doctor(doctor, self.options, self.streaming)  # hatchway.doctor
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
@@ -181,10 +199,17 @@ class Adapter:
         request = self.request_for(source, event, context)
         if isinstance(request, Response):
             return source.render(request, event, self.options)
+        if self.doctor is not None:
+            self.doctor.check_request(source, event, request, context)
         started = time.perf_counter() if self.access_log else 0.0
         response = self.run_app(request, event, context)
         response.headers = self.outgoing_headers(response.headers)
-        result, response = self.render(source, response, request, event, context)
+        if self.compressor is not None:
+            response = self.compressor(response, request, source, event)
+        limit = self.response_limit(source, event)
+        result, response = self.render(source, response, request, event, context, limit)
+        if self.doctor is not None:
+            self.doctor.check_response(source, event, request, result, limit, context)
         self.log_access(request, response.status, len(response.body), started, context)
         return result
 
@@ -219,14 +244,24 @@ class Adapter:
             return headers
         return [h for h in headers if h[0].lower() not in excluded]
 
-    def render(
-        self, source: Source, response: Response, request: Request, event: Any, context: Any
-    ) -> tuple[dict[str, Any], Response]:
-        """The result dict for ``response``, and the response it renders: a
-        logged 500 instead when the result is over the source's size limit."""
+    def response_limit(self, source: Source, event: Any) -> int:
+        """The largest result, in bytes, the service in front of ``source`` takes."""
         # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
         limit_of = getattr(source, "response_limit", None)
-        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+        return limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+
+    def render(
+        self,
+        source: Source,
+        response: Response,
+        request: Request,
+        event: Any,
+        context: Any,
+        limit: int,
+    ) -> tuple[dict[str, Any], Response]:
+        """The result dict for ``response``, and the response it renders: sent
+        gzip-compressed when only that brings it within ``limit`` bytes (and
+        the client takes gzip), else a logged 500."""
         # Every source renders a body at least as large as its bytes: one over
         # the limit is refused before rendering costs memory in proportion to it.
         size = len(response.body)
@@ -235,9 +270,15 @@ class Adapter:
             rendered_size = oversize(result, limit)
             if rendered_size is None:
                 return result, response
-            measured = str(rendered_size)
+            size, measured = rendered_size, str(rendered_size)
         else:
             measured = f"at least {size}"
+        # gzip may make it fit, for a client that accepts it
+        fits_now, response, rescued = rescue_oversized(
+            source, event, self.options, request, response, limit, size, context
+        )
+        if fits_now and rescued is not None:
+            return rescued, response
         logger.error(
             "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
             "%d-byte limit (request id %s)",

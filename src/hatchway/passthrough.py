@@ -23,7 +23,7 @@ through the gateway.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import PassthroughError
 from .http import Request, Response, plain_response
@@ -123,8 +123,15 @@ class _CallablePassthrough:
         return self.function(event, context)
 
 
-#: What the adapter calls for an event no source recognised.
-Passthrough = EventRoute | _CallablePassthrough
+class Passthrough(Protocol):
+    """What the adapter calls for an event no source recognised: an
+    :class:`EventRoute`, a callable's wrapper, a :class:`~hatchway.batch.BatchPassthrough`."""
+
+    def refuses(self, request: Request) -> bool:
+        """Whether an HTTP ``request`` aims at a route only events may reach."""
+
+    def __call__(self, event: Any, context: Any, run: RunApp) -> Any:
+        """The handler's return value for ``event``."""
 
 
 def refusal(passthrough: Passthrough | None, request: Request, context: Any) -> Response | None:
