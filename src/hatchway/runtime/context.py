@@ -13,7 +13,11 @@ import logging
 import os
 import sys
 import time
-from typing import Any
+
+from .._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .api import NextInvocation
 

@@ -20,7 +20,11 @@ import os
 import sys
 import time
 import traceback
-from typing import Any, BinaryIO
+
+from .._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 __all__ = ["LogSink", "current", "log_error", "setup_logging"]
 
