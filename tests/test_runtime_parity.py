@@ -214,11 +214,6 @@ def both(events: list[Any], **options: Any) -> tuple[Outcome, Outcome]:
     )
 
 
-def _error(post: Post) -> Any:
-    document = post.json()
-    return document
-
-
 @pytest.mark.parametrize("execution_env", ["AWS_Lambda_python3.11", "AWS_Lambda_python3.12"])
 def test_results_are_marshalled_as_awslambdaric_does(execution_env):
     # ensure_ascii follows AWS_EXECUTION_ENV in both: escaped up to 3.11, UTF-8 from 3.12.
@@ -233,8 +228,7 @@ def test_results_are_marshalled_as_awslambdaric_does(execution_env):
 
 
 def _xray(post: Post) -> Any:
-    cause = json.loads(post.headers["lambda-runtime-function-xray-error-cause"])
-    return cause
+    return json.loads(post.headers["lambda-runtime-function-xray-error-cause"])
 
 
 @pytest.mark.parametrize(
@@ -301,7 +295,8 @@ def test_init_errors_as_awslambdaric_posts_them(handler):
 
 def _fields(line: str) -> list[str]:
     level, stamp, request_id, message = line.split("\t")
-    assert stamp.endswith("Z") and "T" in stamp
+    assert stamp.endswith("Z")
+    assert "T" in stamp
     return [level, request_id, message]
 
 

@@ -153,10 +153,12 @@ class Marshaller:
     (``ensure_ascii`` read from ``AWS_EXECUTION_ENV`` once).
 
     awslambdaric encodes with simplejson: a ``decimal.Decimal`` is written as
-    its text (``Decimal("1.10")`` as ``1.10``, a NaN as ``NaN``), ``bytes``
-    inside the result as UTF-8 text and a named tuple as an object. The
-    standard encoder takes every result first; one holding a Decimal or bytes
-    is written again by :func:`_encode_slowly`, which does as simplejson does.
+    its text (``Decimal("1.10")`` as ``1.10``, a NaN as ``NaN``) and ``bytes``
+    inside the result as UTF-8 text. The standard encoder takes every result
+    first; one holding a Decimal or bytes is written again by
+    :func:`_encode_slowly`, which does as simplejson does. One difference
+    stays: a named tuple is an array here (simplejson makes it an object),
+    as the standard encoder writes every tuple without asking.
     """
 
     def __init__(self) -> None:
@@ -209,14 +211,9 @@ def _encode_slowly(value: Any, encoder: json.JSONEncoder, seen: set[int]) -> Ite
         if id(value) in seen:
             raise ValueError("Circular reference detected")
         seen.add(id(value))
-        # A named tuple is an object to simplejson (namedtuple_as_object).
-        as_dict = getattr(value, "_asdict", None) if isinstance(value, tuple) else None
-        mapping: dict[Any, Any] | None = value if isinstance(value, dict) else None
-        if as_dict is not None:
-            mapping = as_dict()
-        if mapping is not None:
+        if isinstance(value, dict):  # a named tuple is an array, as on the fast path
             yield "{"
-            for index, (key, item) in enumerate(mapping.items()):
+            for index, (key, item) in enumerate(value.items()):
                 yield (", " if index else "") + encoder.encode(_key(key)) + ": "
                 yield from _encode_slowly(item, encoder, seen)
             yield "}"
