@@ -411,7 +411,7 @@ def render(sections: list[str], goals: list[Target], *, seconds: float, notes: l
 
 
 def run_inprocess(quick: bool) -> tuple[list[str], list[Target], list[str], dict[str, Any]]:
-    rounds, round_seconds, runs = (5, 0.01, 3) if quick else (21, 0.03, 7)
+    rounds, round_seconds, runs = (5, 0.01, 3) if quick else (15, 0.025, 5)
     timed = cases()
     copied: dict[str, list[str]] = {}
     for case in timed:
