@@ -75,10 +75,9 @@ class NextInvocation:
 def header_value(value: str) -> bytes:
     """``value`` as one header line's value: no CR, LF or other control character
     can end the line early or start a header of its own; non-Latin-1 replaced."""
-    cleaned = " ".join(value.split())
-    if not cleaned.isprintable():
-        cleaned = "".join(c if c.isprintable() else " " for c in cleaned)
-    return cleaned.encode("latin-1", "replace")
+    if not value.isprintable():
+        value = "".join(c if c.isprintable() else " " for c in value)
+    return " ".join(value.split()).encode("latin-1", "replace")
 
 
 def _connect(host: str | bytes, port: int) -> socket.socket:
@@ -123,6 +122,18 @@ class Connection:
             raise _Closed("the Runtime API closed the connection")
         return data
 
+    def _read_exactly(self, rest: bytes, size: int) -> tuple[bytes, bytes]:
+        """``size`` bytes starting with ``rest``, and what came after them."""
+        if len(rest) >= size:
+            return rest[:size], rest[size:]
+        parts, have = [rest], len(rest)
+        while have < size:  # a large event: parts joined once, not copied per read
+            data = self._fill(size - have)
+            parts.append(data)
+            have += len(data)
+        joined = b"".join(parts)
+        return joined[:size], joined[size:]
+
     def read_response(self) -> tuple[int, dict[str, str], bytes, bool]:
         """Status, headers (lower-case names), body, and whether the connection stays open."""
         buffer = self.buffer
@@ -130,6 +141,7 @@ class Connection:
         while end < 0:
             if len(buffer) > _MAX_HEAD:
                 raise RuntimeApiError("the Runtime API's response head is too long")
+            searched = max(0, len(buffer) - 3)
             try:
                 buffer += self._fill(0)
             except _Closed:
@@ -138,7 +150,7 @@ class Connection:
                         "the Runtime API closed the connection mid-response"
                     ) from None
                 raise
-            end = buffer.find(b"\r\n\r\n", max(0, len(buffer) - 65536 - 3))
+            end = buffer.find(b"\r\n\r\n", searched)
         lines = buffer[:end].decode("latin-1").split("\r\n")
         status_line = lines[0].split(" ", 2)  # HTTP/1.1 202 Accepted
         if len(status_line) < 2 or not status_line[0].startswith("HTTP/1."):
@@ -154,10 +166,7 @@ class Connection:
         )
         length = headers.get("content-length")
         if length is not None:
-            size = int(length)
-            while len(rest) < size:
-                rest += self._fill(size - len(rest))
-            body, self.buffer = rest[:size], rest[size:]
+            body, self.buffer = self._read_exactly(rest, int(length))
         elif headers.get("transfer-encoding", "").lower() == "chunked":
             body = self._read_chunked(rest)
         else:  # the body runs to the end of the connection
@@ -182,10 +191,8 @@ class Connection:
                         rest = rest[end + 2 :]
                 self.buffer = rest[2:]
                 return b"".join(chunks)
-            while len(rest) < size + 2:
-                rest += self._fill(size + 2 - len(rest))
-            chunks.append(rest[:size])
-            rest = rest[size + 2 :]
+            chunk, rest = self._read_exactly(rest, size + 2)
+            chunks.append(chunk[:size])
 
 
 class RuntimeApi:

@@ -107,10 +107,7 @@ class RuntimeLoop:
         self._post(stream.close)
 
     def _error_body(self, document: dict[str, Any]) -> bytes:
-        try:
-            return self.marshal.encode(document).encode("utf-8")
-        except (TypeError, ValueError, OverflowError, UnicodeError):  # lone surrogates, say
-            return json.dumps(document, default=str).encode("utf-8")
+        return _error_json(self.marshal, document)
 
     def _fail(self, request_id: str, exc: Exception) -> None:
         document, xray = error_report(exc, request_id)
@@ -128,6 +125,14 @@ class RuntimeLoop:
             post()
         except (RuntimeApiError, OSError) as exc:
             _refused(exc)
+
+
+def _error_json(marshal: Marshaller, document: dict[str, Any]) -> bytes:
+    """The error document as awslambdaric encodes it (whatever its text holds)."""
+    try:
+        return marshal.encode(document).encode("utf-8")
+    except (TypeError, ValueError, OverflowError, UnicodeError):  # lone surrogates, say
+        return json.dumps(document, default=str).encode("utf-8", "backslashreplace")
 
 
 def _refused(exc: Exception) -> None:
@@ -152,7 +157,7 @@ def run(target: str, address: str) -> None:
         logger.warning("LAMBDA_WARNING: Unhandled exception during init: %s", document["errorType"])
         log_error(sink, document)
         try:
-            body = json.dumps(document, default=str).encode("utf-8")
+            body = _error_json(Marshaller(), document)
             api.post_init_error(str(document["errorType"]), body)
         finally:
             sys.exit(1)
