@@ -64,6 +64,7 @@ class RecordingRuntimeApi:
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.served = 0
+        self.restored = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
         self.closed = threading.Event()
@@ -103,6 +104,10 @@ class RecordingRuntimeApi:
             name, _, value = header.decode("latin-1").partition(":")
             assert name.lower() not in headers or name.lower() == "trailer", header
             headers[name.strip().lower()] = value.strip()
+        if method == "GET" and path.endswith("/restore/next"):
+            self.restored += 1
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            return True
         if method == "GET":
             return self._next(connection)
         if headers.get("transfer-encoding") == "chunked":
@@ -119,7 +124,7 @@ class RecordingRuntimeApi:
             self.posts.append(Post(path, headers, body))
             if len([p for p in self.posts if p.kind != "error" or "invocation" in p.path]) >= len(
                 self.events
-            ) or path.endswith("/init/error"):
+            ) or path.endswith(("/init/error", "/restore/error")):
                 self.done.set()
         connection.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
         return True
@@ -148,9 +153,11 @@ class RecordingRuntimeApi:
 
 
 class Outcome:
-    def __init__(self, posts: list[Post], output: str) -> None:
+    def __init__(self, posts: list[Post], output: str, restored: int, status: int | None) -> None:
         self.posts = posts
         self.output = output
+        self.restored = restored
+        self.status = status
 
 
 def run_runtime(
@@ -197,6 +204,10 @@ def run_runtime(
     )
     try:
         finished = api.done.wait(TIMEOUT)
+        try:  # a runtime that reported a failure exits by itself
+            status = process.wait(1.0) if api.posts and api.posts[-1].kind == "error" else None
+        except subprocess.TimeoutExpired:
+            status = None
         process.kill()
         output, _ = process.communicate(timeout=TIMEOUT)
     finally:
@@ -205,7 +216,7 @@ def run_runtime(
             process.kill()
     text = output.decode("utf-8", "replace")
     assert finished, f"{runtime} did not answer every event:\n{text[-3000:]}"
-    return Outcome(api.posts, text)
+    return Outcome(api.posts, text, api.restored, status)
 
 
 def both(events: list[Any], **options: Any) -> tuple[Outcome, Outcome]:
@@ -359,3 +370,35 @@ def test_the_runtime_api_closing_kept_alive_connections_is_survived():
     outcome = run_runtime("hatchway", events, close_after_answer=True)
     assert [p.kind for p in outcome.posts] == ["response", "error", "response", "response"]
     assert outcome.posts[3].json() == {"echo": {"n": 4}}
+
+
+def test_snap_start_hooks_run_around_restore_next_as_under_awslambdaric():
+    env = {"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
+    theirs, ours = both([{"any": 1}], handler="snap.handler", env=env)
+    assert ours.restored == theirs.restored == 1
+    assert ours.posts[0].json() == theirs.posts[0].json()
+    assert ours.posts[0].json() == {"calls": ["before-2", "before-1", "after-1", "after-2"]}
+
+
+@pytest.mark.parametrize(
+    ("failing", "path", "error_type", "status"),
+    [
+        ("before-1", "/2018-06-01/runtime/init/error", "Runtime.BeforeSnapshotError", 64),
+        ("after-2", "/2018-06-01/runtime/restore/error", "Runtime.AfterRestoreError", 65),
+    ],
+)
+def test_a_failing_snap_start_hook_is_reported_as_under_awslambdaric(
+    failing, path, error_type, status
+):
+    env = {"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start", "SNAP_FAIL": failing}
+    theirs, ours = both([{"any": 1}], handler="snap.handler", env=env)
+    their, our = theirs.posts[-1], ours.posts[-1]
+    assert our.path == their.path == path
+    assert our.headers["lambda-runtime-function-error-type"] == error_type
+    assert their.headers["lambda-runtime-function-error-type"] == error_type
+    mine, reference = our.json(), their.json()
+    # awslambdaric's trace keeps its own hook-runner frame; the loop leaves its own out.
+    reference["stackTrace"] = [f for f in reference["stackTrace"] if "awslambdaric" not in f]
+    assert mine == reference
+    assert mine["errorMessage"] == f"{failing} failed"
+    assert ours.status == theirs.status == status

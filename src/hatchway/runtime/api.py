@@ -281,6 +281,17 @@ class RuntimeApi:
         """Initialisation failed: the runtime exits after this."""
         self._post_error(f"{_PREFIX}/init/error", error_type, body)
 
+    def restore_next(self) -> None:
+        """SnapStart: Lambda snapshots the environment here; returns once restored."""
+        request = f"GET {_PREFIX}/restore/next HTTP/1.1\r\n".encode("ascii")
+        status, _, body = self._exchange(request + self._host_lines + b"\r\n")
+        if status != 200:
+            raise RuntimeApiError(f"restore next: status {status}: {body[:200]!r}")
+
+    def post_restore_error(self, error_type: str, body: bytes) -> None:
+        """SnapStart: an after-restore hook failed."""
+        self._post_error(f"{_PREFIX}/restore/error", error_type, body)
+
     def _post_error(self, path: str, error_type: str, body: bytes, extra: bytes = b"") -> None:
         extra += b"Content-Type: application/json\r\n%b: %b\r\n" % (
             ERROR_TYPE.encode("ascii"),

@@ -21,6 +21,7 @@ from .api import NextInvocation, RuntimeApi, RuntimeApiError
 from .context import ContextError, RuntimeContext, function_settings
 from .faults import Fault, Marshaller, error_document, error_report, load_handler, unmarshal
 from .logs import LogSink, current, log_error, setup_logging
+from .snapstart import is_snap_start, snap_start
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -161,4 +162,6 @@ def run(target: str, address: str) -> None:
             api.post_init_error(str(document["errorType"]), body)
         finally:
             sys.exit(1)
+    if is_snap_start():
+        snap_start(api, sink)
     loop.serve_forever()
