@@ -402,3 +402,10 @@ def test_a_failing_snap_start_hook_is_reported_as_under_awslambdaric(
     assert mine == reference
     assert mine["errorMessage"] == f"{failing} failed"
     assert ours.status == theirs.status == status
+
+
+def test_the_loop_starts_without_heavy_imports():
+    # The cold start pays for every module: no http.client (email, ssl), argparse,
+    # typing, pathlib, decimal or idna codec before the first invocation is answered.
+    outcome = run_runtime("hatchway", [{}], handler="bare.handler")
+    assert outcome.posts[0].json() == []
