@@ -184,7 +184,7 @@ class Contender:
         *,
         python: str = sys.executable,
         short: int = 50,
-        long: int = 1050,
+        long: int = 2050,
         check: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.label = label
@@ -373,7 +373,7 @@ class Plan:
         event = json.dumps(HTTP_API_V2).encode()
         url_event = json.dumps(_function_url(HTTP_API_V2)).encode()
         scale = 2 if quick else 1
-        short, long = 50 // scale, 1050 // scale
+        short, long = 50 // scale, 2050 // scale
 
         def contender(label: str, runtime: str, handler: str, python: str, **kw: Any) -> Contender:
             kw.setdefault("short", short)
