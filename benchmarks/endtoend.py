@@ -186,6 +186,7 @@ class Contender:
         short: int = 50,
         long: int = 2050,
         check: Callable[[bytes], bool] | None = None,
+        cold_starts: int = 0,
     ) -> None:
         self.label = label
         self.runtime = runtime
@@ -195,6 +196,9 @@ class Contender:
         self.short = short
         self.long = long
         self.check = check
+        #: Extra runs of one invocation, for the cold start alone (its samples
+        #: vary more than the CPU differences do).
+        self.cold_starts = cold_starts
         self.cpu: list[float] = []
         self.wall: list[float] = []
         self.cold: list[float] = []
@@ -320,6 +324,12 @@ def measure(contenders: list[Contender], rounds: int, progress: bool = True) -> 
                 assert short.first_result is not None
                 contender.cold.append(short.first_result)
                 contender.rss.append(rss)
+        for number in range(max((c.cold_starts for c in contenders), default=0)):
+            for contender in contenders:
+                if number < contender.cold_starts:
+                    _, run, _ = run_once(api, contender, 1)
+                    assert run.first_result is not None
+                    contender.cold.append(run.first_result)
     finally:
         api.close()
     return [Measured(contender) for contender in contenders]
@@ -382,7 +392,8 @@ class Plan:
             return Contender(label, runtime, handler, event, python=python, **kw)
 
         main = pythons[0]
-        self.floor = contender("raw handler", RIC, "raw", main)
+        colds = 3 if quick else 12
+        self.floor = contender("raw handler", RIC, "raw", main, cold_starts=colds)
         self.pairs = [
             (label, contender(ours, RIC, ours, main), contender(theirs, RIC, theirs, main), peer)
             for label, ours, theirs, peer in PAIRS
@@ -402,8 +413,10 @@ class Plan:
             version = python_version(python)
             reuse = python == main
             self.loops[version] = {
-                "ric raw": self.floor if reuse else contender("raw", RIC, "raw", python),
-                "loop raw": contender("raw", LOOP, "raw", python),
+                "ric raw": self.floor
+                if reuse
+                else contender("raw", RIC, "raw", python, cold_starts=colds),
+                "loop raw": contender("raw", LOOP, "raw", python, cold_starts=colds),
                 "ric adapter": (
                     self.pairs[0][1] if reuse else contender("asgi", RIC, "hatchway_asgi", python)
                 ),
@@ -447,8 +460,9 @@ def render(plan: Plan, rounds: int) -> list[str]:
         " invocation: the runtime process's user + system time of a long run minus a"
         " short run's, divided by the extra invocations; median of"
         f" {rounds} interleaved rounds. Wall: per invocation in the long run's steady"
-        " state. Cold start: process spawn to the first result posted; peak RSS of"
-        " that process.",
+        " state. Cold start: process spawn to the first result posted, median of the"
+        f" short runs (and, for the raw handler's runtimes, {plan.floor.cold_starts} more"
+        " runs of one invocation, interleaved); peak RSS of that process.",
         "",
         f"### Adapters under awslambdaric (Python {python_version(plan.floor.python)})",
         "",
