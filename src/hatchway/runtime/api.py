@@ -205,10 +205,11 @@ class RuntimeApi:
         self.host = host.strip("[]")
         self.port = int(port)
         self._connection: Connection | None = None
-        self._host_lines = f"Host: {address}\r\nUser-Agent: {_USER_AGENT}\r\n".encode("latin-1")
+        #: The header lines every request starts with, made once.
+        self.host_lines = f"Host: {address}\r\nUser-Agent: {_USER_AGENT}\r\n".encode("latin-1")
         self._next_request = (
             f"GET {_PREFIX}/invocation/next HTTP/1.1\r\n".encode("ascii")
-            + self._host_lines
+            + self.host_lines
             + b"\r\n"
         )
 
@@ -243,7 +244,7 @@ class RuntimeApi:
     def _post_head(self, path: str, length: int, extra: bytes) -> bytes:
         return b"POST %b HTTP/1.1\r\n%bContent-Length: %d\r\n%b\r\n" % (
             path.encode("latin-1", "replace"),
-            self._host_lines,
+            self.host_lines,
             length,
             extra,
         )
@@ -284,7 +285,7 @@ class RuntimeApi:
     def restore_next(self) -> None:
         """SnapStart: Lambda snapshots the environment here; returns once restored."""
         request = f"GET {_PREFIX}/restore/next HTTP/1.1\r\n".encode("ascii")
-        status, _, body = self._exchange(request + self._host_lines + b"\r\n")
+        status, _, body = self._exchange(request + self.host_lines + b"\r\n")
         if status != 200:
             raise RuntimeApiError(f"restore next: status {status}: {body[:200]!r}")
 
@@ -330,7 +331,7 @@ class ResponseStream:
             b"Content-Type: %b\r\nTrailer: %b, %b\r\n\r\n"
             % (
                 f"{_PREFIX}/invocation/{self.request_id}/response".encode("latin-1", "replace"),
-                self.api._host_lines,
+                self.api.host_lines,
                 RESPONSE_MODE.encode("ascii"),
                 header_value(self.content_type),
                 ERROR_TYPE.encode("ascii"),
