@@ -441,7 +441,7 @@ def run_inprocess(quick: bool) -> tuple[list[str], list[Target], list[str], dict
 
 
 def run_endtoend(quick: bool, pythons: list[str]) -> tuple[list[str], list[Target], dict[str, Any]]:
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     print("end to end ...", file=sys.stderr, flush=True)
     plan = endtoend.Plan([sys.executable, *pythons], quick)
     endtoend.measure(plan.contenders(), rounds)
