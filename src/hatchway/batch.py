@@ -22,8 +22,8 @@ with Kinesis Data Streams and Lambda").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from ._typing import TYPE_CHECKING
 from .errors import HatchwayError, LifespanFailure, PassthroughError, UnsupportedEvent
 from .log import LazyLogger, request_id_of
 from .passthrough import EventRoute, make_passthrough

@@ -17,8 +17,8 @@ fit once compressed is sent compressed instead of the 500 (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from ._typing import TYPE_CHECKING
 from .http import Request, Response
 from .limits import escapes_non_ascii, rendered_size
 from .log import LazyLogger, request_id_of

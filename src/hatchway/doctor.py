@@ -14,8 +14,8 @@ domain's base path) look at the first request that can tell and never again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from ._typing import TYPE_CHECKING
 from .compression import event_header, rest_binary_evidence
 from .log import LazyLogger, request_id_of
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any

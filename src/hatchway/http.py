@@ -8,7 +8,8 @@ into the dict the gateway accepts; runners turn a ``Request`` into a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import ClassVar

@@ -17,7 +17,8 @@ needs only lengths, and counts only when that bound is over the limit.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -8,7 +8,7 @@ this costs nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any

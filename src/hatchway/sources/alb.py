@@ -17,8 +17,8 @@ and HTTP treats as the same header.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from ..log import LazyLogger
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions

@@ -17,8 +17,8 @@ JSON), ``headers`` with repeats joined by ``", "``, every Set-Cookie in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 from .body import decode_body

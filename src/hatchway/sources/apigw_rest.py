@@ -18,8 +18,8 @@ Set-Cookie, Vary, Link) in ``multiValueHeaders``, ``body``, ``isBase64Encoded``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
 from .body import decode_body

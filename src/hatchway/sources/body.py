@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent
 from ..http import Response
 

@@ -4,8 +4,8 @@ are not; query strings from decoded parameter maps."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..errors import InvalidEvent
 from .paths import quote_text
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent
 from ..http import Headers
 from ..log import LazyLogger

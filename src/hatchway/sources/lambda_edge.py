@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
 from .base import (

@@ -25,8 +25,8 @@ single-value mode, they are kept by varying the name's letter case.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from .._typing import TYPE_CHECKING
 from ..http import Request, Response
 from .base import ClientRequest, Event, GatewaySettings, SourceOptions
 from .body import decode_body
