@@ -14,6 +14,14 @@ from ._log import LazyLogger, request_id_of
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
+from .lifecycle import (
+    Startup,
+    parse_warmups,
+    register_snapstart_hooks,
+    resolve_startup,
+    run_warmups,
+    snap_start,
+)
 from .limits import SYNC_INVOKE_LIMIT, fits
 from .passthrough import is_websocket_event, make_passthrough, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
@@ -76,6 +84,16 @@ class Adapter:
       environment mid-response; ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
+    - ``startup``: when the ASGI lifespan starts. ``"init"``: while the
+      Adapter is built, in Lambda's INIT phase (a failure raises, failing
+      INIT); ``"first-request"``: on the first request, bounded by its
+      deadline; ``"auto"``: ``"init"`` in a Lambda environment (its
+      runtime's variables are set), ``"first-request"`` elsewhere (tests).
+    - ``warmup``: requests run through the app in INIT, after the startup,
+      so the first real request finds the app warm: paths (``"/health"``,
+      GET) or mappings ``{"method", "path", "headers", "body"}``. Their scope
+      or environ has ``"hatchway.warmup": True``; one that fails or answers
+      >= 500 is logged as a warning. See docs/lifecycle.md, also for SnapStart.
     """
 
     def __init__(
@@ -94,6 +112,8 @@ class Adapter:
         streaming: bool | Iterable[str] = False,
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
+        startup: Startup = "auto",
+        warmup: Iterable[str | Mapping[str, Any]] = (),
     ) -> None:
         if isinstance(app, Adapter):
             raise TypeError(
@@ -103,6 +123,8 @@ class Adapter:
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
         _choice("errors", errors, _ERRORS)
+        #: When the lifespan starts: "init" (while built) or "first-request".
+        self.startup = resolve_startup(startup)
         kind = detect_interface(app) if interface == "auto" else interface
         if not callable(app):
             raise TypeError(f"the app must be an ASGI or WSGI callable, not {type(app).__name__}")
@@ -158,6 +180,27 @@ class Adapter:
             from .wsgi import WsgiRunner
 
             self.runner = WsgiRunner(app)
+        self.warmups = parse_warmups(warmup, self.options.base_path)
+        if self.startup == "init":
+            self._initialise()
+        if snap_start():
+            start = getattr(self.runner, "start_lifespan", None)
+            register_snapstart_hooks(
+                getattr(self.runner, "stop_lifespan", None),
+                start if self.startup == "init" else None,
+            )
+
+    def _initialise(self) -> None:
+        """INIT's share of the work: the lifespan startup (its failure raises:
+        Lambda then reports an init error and runs INIT again), then the warm-ups."""
+        start = getattr(self.runner, "start_lifespan", None)
+        if start is not None:
+            started = time.perf_counter()
+            start()
+            logger.debug(
+                "lifespan startup in INIT: %.1f ms", (time.perf_counter() - started) * 1000
+            )
+        run_warmups(self.warmups, self.runner)
 
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
