@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from events import http_api
+from hatchway.lifecycle import WARMUP_ROUNDS
 from hatchway.local.invocation import FunctionError, lambda_environment
 from hatchway.local.runtime_api import RuntimeApiEmulator
 
@@ -131,15 +132,14 @@ def test_on_demand_startup_and_warmup_run_once_before_the_first_next(function: A
     first = runtime.invoke("/x")
     second = runtime.invoke("/y")
     assert first["statusCode"] == second["statusCode"] == 200
+    assert body_of(first)["path"] == "/x"
     lines = runtime.lines()
     steps = [line.split(" pid=")[0] for line in lines]
-    assert steps[: steps.index(NEXT)] == [
-        "app startup",
-        "app request /warm warmup=True",
-    ]
+    warmups = ["app request /warm warmup=True"] * WARMUP_ROUNDS
+    assert steps[: steps.index(NEXT)] == ["app startup", *warmups]
     assert [step for step in steps if step.startswith("app ")] == [
         "app startup",
-        "app request /warm warmup=True",
+        *warmups,
         "app request /x warmup=False",
         "app request /y warmup=False",
     ]
@@ -154,7 +154,7 @@ def test_snapstart_shuts_down_before_restore_and_starts_fresh_after(function: An
     steps = [line.split(" pid=")[0].split(" random=")[0] for line in lines]
     assert steps[: steps.index(NEXT) + 1] == [
         "app startup",
-        "app request /warm warmup=True",
+        *["app request /warm warmup=True"] * WARMUP_ROUNDS,
         "app shutdown",
         RESTORE,
         "app startup",

@@ -16,6 +16,8 @@ from .http import Request, Response, plain_response
 from .interface import detect_interface
 from .lifecycle import (
     Startup,
+    Warmup,
+    WarmupRequest,
     parse_warmups,
     register_snapstart_hooks,
     resolve_startup,
@@ -180,7 +182,7 @@ class Adapter:
             from .wsgi import WsgiRunner
 
             self.runner = WsgiRunner(app)
-        self.warmups = parse_warmups(warmup, self.options.base_path)
+        self.warmups = parse_warmups(warmup)
         if self.startup == "init":
             self._initialise()
         if snap_start():
@@ -200,7 +202,16 @@ class Adapter:
             logger.debug(
                 "lifespan startup in INIT: %.1f ms", (time.perf_counter() - started) * 1000
             )
-        run_warmups(self.warmups, self.runner)
+        run_warmups(self.warmups, self._warm_up)
+
+    def _warm_up(self, warmup: Warmup, event: dict[str, Any], context: Any) -> Response:
+        """One warm-up, through the parsing, runner and rendering of real requests."""
+        source = self.source_for(event)
+        options = self.options
+        request = WarmupRequest.of(source.parse(event, options))
+        response = self.runner(request, event, context)
+        source.render(response, event, options)
+        return response
 
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
