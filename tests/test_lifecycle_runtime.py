@@ -1,4 +1,5 @@
-"""The lifecycle under the real awslambdaric, through the Runtime API emulator:
+"""The lifecycle under the real awslambdaric and hatchway's runtime loop,
+through the Runtime API emulator:
 what runs before the first ``invocation/next``, on demand and under SnapStart
 (``restore/next``), and how failures in INIT and in the hooks are reported.
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -34,6 +36,8 @@ pytest.importorskip("awslambdaric")
 pytestmark = pytest.mark.subprocess
 
 TARGETS = Path(__file__).resolve().parent / "lifecycle_targets"
+#: The runtime clients, by the name ``hatchway serve --runtime`` gives them.
+RUNTIMES = {"ric": "awslambdaric", "hatchway": "hatchway.runtime"}
 SRC = Path(__file__).resolve().parents[1] / "src"
 #: The lines the emulator writes for the runtime's requests.
 NEXT = "runtime GET /2018-06-01/runtime/invocation/next"
@@ -43,7 +47,7 @@ RESTORE = "runtime GET /2018-06-01/runtime/restore/next"
 class Function:
     """The emulator here, ``lifecycle_app.handler`` in a runtime child process."""
 
-    def __init__(self, log: Path, env: dict[str, str]) -> None:
+    def __init__(self, runtime: str, log: Path, env: dict[str, str]) -> None:
         self.log = log
         log.touch()
         self._lock = threading.Lock()
@@ -65,7 +69,7 @@ class Function:
         environment["LIFECYCLE_LOG"] = str(log)
         environment.update(env)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "awslambdaric", "lifecycle_app.handler"],
+            [sys.executable, "-m", RUNTIMES[runtime], "lifecycle_app.handler"],
             env=environment,
             cwd=TARGETS,
             stdout=subprocess.PIPE,
@@ -104,12 +108,19 @@ class Function:
         return output.decode("utf-8", "replace")
 
 
-@pytest.fixture
-def function(tmp_path: Path) -> Iterator[Any]:
+@pytest.fixture(params=sorted(RUNTIMES))
+def function(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    runtime = request.param
     started: list[Function] = []
 
     def start(**env: str) -> Function:
-        item = Function(tmp_path / f"lifecycle-{len(started)}.log", env)
+        if (
+            env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+            and runtime == "hatchway"
+            and importlib.util.find_spec("hatchway.runtime.snapstart") is None
+        ):
+            pytest.skip("this hatchway runtime loop does not speak the restore protocol")
+        item = Function(runtime, tmp_path / f"lifecycle-{len(started)}.log", env)
         started.append(item)
         return item
 
