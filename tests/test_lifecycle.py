@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -372,3 +373,26 @@ def test_warmup_bodies_given_as_text_or_bytes_are_sent_as_is() -> None:
     assert (b"content-length", b"6") in app.scopes[0]["headers"]
     assert app.scopes[0]["method"] == "PUT"
     assert app.bodies[WARMUP_ROUNDS] == b"\xff"
+
+
+def test_fastapi_and_flask_see_their_warmups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real frameworks: a FastAPI route with a pydantic body and a Flask route
+    are warmed up in INIT and can tell a warm-up from a real request."""
+    for module in ("fastapi", "flask", "pydantic"):
+        pytest.importorskip(module)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "lifecycle_targets"))
+    import warm_apps
+
+    warmup = [{"method": "POST", "path": "/items", "body": {"name": "w", "price": 1}}]
+    handler = Adapter(warm_apps.api, startup="init", warmup=warmup)
+    assert warm_apps.stored == []
+    body = json.dumps({"name": "real", "price": 2.5}).encode()
+    event = http_api("/items", "POST", body=body, headers={"content-type": "application/json"})
+    response = handler(event)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"name": "real", "warm-up": False}
+    assert warm_apps.stored == ["real"]
+
+    handler = Adapter(warm_apps.web, startup="init", warmup=["/health"])
+    assert handler(http_api("/health"))["statusCode"] == 200
+    assert warm_apps.seen == [True] * WARMUP_ROUNDS + [False]
