@@ -10,7 +10,15 @@ import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["BINARY_BODY", "binary_asgi", "binary_wsgi", "minimal_asgi", "minimal_wsgi"]
+__all__ = [
+    "BINARY_BODY",
+    "binary_asgi",
+    "binary_wsgi",
+    "minimal_asgi",
+    "minimal_wsgi",
+    "text_asgi",
+    "text_body",
+]
 
 _TEXT = b"Hello, world!"
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")]
@@ -59,3 +67,27 @@ def binary_wsgi(environ: dict[str, Any], start_response: StartResponse) -> Itera
         [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(BINARY_BODY)))],
     )
     return [BINARY_BODY]
+
+
+_LINE = "The quick brown fox jumps over the lazy dog; 0123456789.\n"
+
+
+def text_body(size: int) -> bytes:
+    """``size`` bytes of plain ASCII text in lines (each newline is escaped in JSON)."""
+    text = _LINE * (size // len(_LINE) + 1)
+    return text[:size].encode("ascii")
+
+
+def text_asgi(size: int) -> Any:
+    """An ASGI app answering ``size`` bytes of ``text/plain`` in one body message."""
+    body = text_body(size)
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % size)]
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app

@@ -7,7 +7,7 @@ import platform
 import sys
 from importlib import metadata
 
-__all__ = ["PACKAGES", "describe"]
+__all__ = ["PACKAGES", "describe", "load"]
 
 PACKAGES = (
     "hatchway",
@@ -20,6 +20,7 @@ PACKAGES = (
     "werkzeug",
     "httpx",
     "pybase64",
+    "awslambdaric",
 )
 
 
@@ -51,3 +52,14 @@ def describe() -> list[tuple[str, str]]:
     ]
     rows.extend((package, _version(package)) for package in PACKAGES)
     return rows
+
+
+def load() -> str:
+    """The machine's load averages, to read the numbers by."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return ""
+    return (
+        f"Load average at the end: {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)."
+    )

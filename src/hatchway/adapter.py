@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._log import LazyLogger, request_id_of
+from .batch import passthrough_for
+from .compression import Compressor, compress_option, rescue_oversized
+from .doctor import make_doctor
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
@@ -25,7 +28,7 @@ from .lifecycle import (
     snap_start,
 )
 from .limits import SYNC_INVOKE_LIMIT, fits
-from .passthrough import is_websocket_event, make_passthrough, refusal
+from .passthrough import is_websocket_event, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources._body import BodyCodec
 from .sources.protocols import Source
@@ -74,6 +77,9 @@ class Adapter:
       ``"hatchway.passthrough": True`` in the scope/environ. A callable is called as
       ``callable(event, context)``. Without it such events raise
       :class:`~hatchway.UnsupportedEvent`.
+      A mapping of event sources to paths (``{"aws:sqs": "/sqs"}``) posts
+      SQS, Kinesis and DynamoDB-stream batches record by record and returns
+      ``batchItemFailures`` (see :mod:`hatchway.batch`).
     - ``streaming``: stream responses when the function runs under hatchway's
       own runtime loop (``python -m hatchway.runtime``; see docs/streaming.md).
       ``True`` streams Function URL events (``InvokeMode: RESPONSE_STREAM``);
@@ -86,6 +92,13 @@ class Adapter:
       environment mid-response; ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
+    - ``compress``: gzip textual responses larger than 1 KB (``True``) or
+      than a given number of bytes, for clients that accept gzip (see
+      :mod:`hatchway.compression`). Off by default; a response over its
+      source's limit is compressed when that makes it fit either way.
+    - ``doctor``: log a WARNING, once per environment, for each set-up that
+      fails silently (codes ``HW001``... in docs/errors-and-limits.md);
+      ``False`` silences them.
     - ``startup``: when the ASGI lifespan starts. ``"init"``: while the
       Adapter is built, in Lambda's INIT phase (a failure raises, failing
       INIT); ``"first-request"``: on the first request, bounded by its
@@ -110,10 +123,12 @@ class Adapter:
         sources: Iterable[Source] = (),
         errors: Literal["respond", "raise"] = "respond",
         strip_stage: bool = False,
-        passthrough: str | Callable[[Any, Any], Any] | None = None,
+        passthrough: str | Callable[[Any, Any], Any] | Mapping[str, str] | None = None,
         streaming: bool | Iterable[str] = False,
         timeout_margin: float | None = 0.5,
         access_log: bool = False,
+        compress: bool | int = False,
+        doctor: bool = True,
         startup: Startup = "auto",
         warmup: Iterable[str | Mapping[str, Any]] = (),
     ) -> None:
@@ -159,7 +174,9 @@ class Adapter:
                     "matches(), parse() and render() methods"
                 )
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
-        self.passthrough = make_passthrough(passthrough, self.options.base_path)
+        self.passthrough = passthrough_for(passthrough, self.options.base_path)
+        minimum = compress_option(compress)  # hatchway.compression
+        self.compressor = None if minimum is None else Compressor(minimum, self.options.body)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
@@ -168,6 +185,7 @@ class Adapter:
 
             can_stream = (s.name for s in self.sources if hasattr(s, "render_prelude"))
             self.streaming = streaming_sources(streaming, kind, can_stream)
+        self.doctor = make_doctor(doctor, self.options, self.streaming)  # hatchway.doctor
         self.runner: Runner
         if kind == "asgi":
             from .asgi import AsgiRunner  # imported here: WSGI apps never load asyncio
@@ -244,11 +262,15 @@ class Adapter:
         refused = refusal(self.passthrough, request, context)
         if refused is not None:
             return source.render(refused, event, options)
+        if self.doctor is not None:
+            self.doctor.check_request(source, event, request, context)
         started = time.perf_counter() if self.access_log else 0.0
         response = self._run(request, event, context)
         if self.exclude_headers:
             excluded = self.exclude_headers
             response.headers = [h for h in response.headers if h[0].lower() not in excluded]
+        if self.compressor is not None:
+            response = self.compressor(response, request, source, event)
         # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
         limit_of = getattr(source, "response_limit", None)
         limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
@@ -259,6 +281,12 @@ class Adapter:
         if rendered:
             result = source.render(response, event, options)
             within, size = fits(result, limit)
+        if not within:  # gzip may make it fit, for a client that accepts it
+            within, response, rescued = rescue_oversized(
+                source, event, options, request, response, limit, size, context
+            )
+            if rescued is not None:
+                result = rescued
         if not within:
             logger.error(
                 "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
@@ -272,6 +300,8 @@ class Adapter:
             )
             response = plain_response(500, "Internal Server Error: response too large")
             result = source.render(response, event, options)
+        if self.doctor is not None:
+            self.doctor.check_response(source, event, request, result, limit, context)
         if self.access_log:
             access_logger.info(
                 "%s %s %d %.1fms %d bytes (request id %s)",

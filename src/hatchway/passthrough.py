@@ -33,6 +33,8 @@ from .sources._paths import from_decoded, mount_point
 if TYPE_CHECKING:
     from typing import Any
 
+    from .batch import BatchPassthrough
+
 __all__ = [
     "EventRequest",
     "EventRoute",
@@ -127,7 +129,9 @@ class _CallablePassthrough:
 Passthrough = EventRoute | _CallablePassthrough
 
 
-def refusal(passthrough: Passthrough | None, request: Request, context: Any) -> Response | None:
+def refusal(
+    passthrough: Passthrough | BatchPassthrough | None, request: Request, context: Any
+) -> Response | None:
     """The 404 for an HTTP ``request`` aimed at the pass-through route (logged),
     or None: the Adapter and the streaming handler answer it before the app runs."""
     if passthrough is None or not passthrough.refuses(request):

@@ -19,7 +19,7 @@ Nothing here imports asyncio until an ASGI app is streamed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ._log import LazyLogger, request_id_of
 from .errors import BadRequest
@@ -142,6 +142,8 @@ class StreamingHandler:
             raise ValueError("streaming needs an ASGI app; this Adapter runs a WSGI app")
         self.adapter = adapter
         self.streamer = AsgiStreamer(adapter.runner)
+        #: Whether the sources of each class stream, by class (see source_for).
+        self._streams: dict[type, bool] = {}
 
     def source_for(self, event: Any) -> StreamingSource | None:
         """The source to stream ``event`` through, or None to answer it buffered."""
@@ -155,9 +157,12 @@ class StreamingHandler:
             source = adapter.source_for(event)
         except UnsupportedEvent:
             return None  # the buffered path reports it (or passes it through)
-        if source.name in adapter.streaming and isinstance(source, StreamingSource):
-            return source
-        return None
+        # Once per source class: isinstance against a Protocol is slow.
+        streams = self._streams.get(type(source))
+        if streams is None:
+            streams = source.name in adapter.streaming and isinstance(source, StreamingSource)
+            self._streams[type(source)] = streams
+        return cast("StreamingSource", source) if streams else None
 
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the

@@ -7,38 +7,49 @@ address comes from ``AWS_LAMBDA_RUNTIME_API``, as Lambda sets it.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
 
+from .._typing import TYPE_CHECKING
 from .loop import run
-from .workers import run_workers
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+USAGE = """\
+usage: python -m hatchway.runtime [TARGET]
+
+Serve a Lambda handler through the Runtime API, streaming where asked.
+
+TARGET  the handler: module.function (default: $_HANDLER) or module:attr
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m hatchway.runtime",
-        description="Serve a Lambda handler through the Runtime API, streaming where asked.",
-    )
-    parser.add_argument(
-        "target",
-        nargs="?",
-        metavar="TARGET",
-        default=os.environ.get("_HANDLER"),
-        help="the handler: module.function (default: $_HANDLER) or module:attr",
-    )
-    args = parser.parse_args(argv)
+    # No argparse: one optional argument, and every millisecond of start-up is a
+    # cold start's.
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in arguments):
+        sys.stdout.write(USAGE)
+        return 0
+    if len(arguments) > 1 or any(a.startswith("-") for a in arguments):
+        sys.stderr.write(USAGE + f"error: unexpected arguments: {' '.join(arguments)}\n")
+        return 2
+    target = arguments[0] if arguments else os.environ.get("_HANDLER")
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
-    if not args.target:
-        parser.error("no TARGET given and _HANDLER is not set")
+    if not target:
+        sys.stderr.write(USAGE + "error: no TARGET given and _HANDLER is not set\n")
+        return 2
     if not address:
-        parser.error(
-            "AWS_LAMBDA_RUNTIME_API is not set: run this inside Lambda or `hatchway serve`"
+        sys.stderr.write(
+            USAGE + "error: AWS_LAMBDA_RUNTIME_API is not set:"
+            " run this inside Lambda or `hatchway serve`\n"
         )
-    target: str = args.target
+        return 2
     concurrency = (os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY") or "").strip()
     if concurrency.isdigit() and int(concurrency) > 0:
+        from .workers import run_workers
+
         return run_workers(int(concurrency), lambda: run(target, address))
     run(target, address)
     return 0

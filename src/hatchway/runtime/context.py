@@ -13,11 +13,15 @@ import logging
 import os
 import sys
 import time
-from typing import Any
+
+from .._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .api import NextInvocation
 
-__all__ = ["ClientContext", "CognitoIdentity", "RuntimeContext"]
+__all__ = ["Client", "ClientContext", "CognitoIdentity", "RuntimeContext"]
 
 
 class CognitoIdentity:
@@ -29,13 +33,48 @@ class CognitoIdentity:
         self.cognito_identity_pool_id = document.get("cognitoIdentityPoolId")
 
 
+class Client:
+    """``context.client_context.client``: the mobile SDK's client fields."""
+
+    __slots__ = (
+        "app_package_name",
+        "app_title",
+        "app_version_code",
+        "app_version_name",
+        "installation_id",
+    )
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.installation_id = document.get("installation_id")
+        self.app_title = document.get("app_title")
+        self.app_version_name = document.get("app_version_name")
+        self.app_version_code = document.get("app_version_code")
+        self.app_package_name = document.get("app_package_name")
+
+
 class ClientContext:
     __slots__ = ("client", "custom", "env")
 
     def __init__(self, document: dict[str, Any]) -> None:
-        self.client = document.get("client")
+        client = document.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
         self.custom = document.get("custom")
         self.env = document.get("env")
+
+
+#: The W3C trace-context fields ``context.w3c()`` gives, as awslambdaric does.
+_W3C_FIELDS = ("traceparent", "tracestate", "baggage")
+
+
+def _w3c_fields(client: Any) -> dict[str, str]:
+    """Take ``w3c`` out of the client context (it is not the app's to see
+    there) and keep its allow-listed string fields."""
+    if not isinstance(client, dict) or "w3c" not in client:
+        return {}
+    found = client.pop("w3c")
+    if not isinstance(found, dict):
+        return {}
+    return {key: found[key] for key in _W3C_FIELDS if isinstance(found.get(key), str)}
 
 
 class _Function:
@@ -65,6 +104,7 @@ class RuntimeContext:
         "log_stream_name",
         "memory_limit_in_mb",
         "tenant_id",
+        "w3c_fields",
     )
 
     def __init__(self, invocation: NextInvocation, function: _Function) -> None:
@@ -79,12 +119,18 @@ class RuntimeContext:
         self.log_group_name = function.log_group_name
         self.log_stream_name = function.log_stream_name
         client = _json_header(invocation.client_context, "Client Context")
+        self.w3c_fields = _w3c_fields(client)
         self.client_context = ClientContext(client) if isinstance(client, dict) else None
         self.identity = CognitoIdentity(_json_header(invocation.cognito_identity, "Identity"))
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the invocation times out (never negative)."""
         return max(0, self.deadline_ms - int(time.time() * 1000))
+
+    def w3c(self) -> dict[str, str]:
+        """The W3C trace context the invocation came with (``traceparent``,
+        ``tracestate``, ``baggage``), from the client context."""
+        return dict(self.w3c_fields)
 
     def log(self, message: Any) -> None:
         """Write ``message`` to the function's log, as ``context.log`` does in Lambda."""

@@ -20,7 +20,11 @@ import os
 import sys
 import time
 import traceback
-from typing import Any, BinaryIO
+
+from .._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 __all__ = ["LogSink", "current", "log_error", "setup_logging"]
 
@@ -79,10 +83,22 @@ class LogSink:
         header = (frame or _TEXT_FRAMES[logging.NOTSET]) + len(data).to_bytes(4, "big")
         self.framed.write(header + stamp.to_bytes(8, "big") + data)
 
+    def log_record(self, text: str, frame: bytes | None) -> None:
+        """One log record, ending in a newline: one event whatever it holds.
+
+        On standard output every newline starts a new CloudWatch event, so a
+        newline inside the record (a decoded ``%0A`` in a logged path, say)
+        could forge a record of its own: it becomes ``\\r``, which CloudWatch
+        keeps inside the event, as the managed runtime does for tracebacks.
+        """
+        if self.framed is None and "\n" in text[:-1]:
+            text = text[:-1].replace("\n", "\r") + "\n"
+        self.log(text, frame)
+
     def log_lines(self, lines: list[str], frame: bytes) -> None:
         """One multi-line event (an error report)."""
         if self.framed is None:
-            self.log("\r".join(lines) + "\n")
+            self.log("\r".join(lines).replace("\n", "\r") + "\n")
         else:
             self.log("\n".join(lines), frame)
 
@@ -159,7 +175,7 @@ class _LambdaHandler(logging.Handler):
             self.handleError(record)
             return
         frame = self.frames[_level_of(record)] if self.frames is not None else None
-        self.log_sink.log(text, frame)
+        self.log_sink.log_record(text, frame)
 
 
 class _Settings:

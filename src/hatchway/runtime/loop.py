@@ -10,24 +10,31 @@ the response is posted in streaming mode as the app produces it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from os import environ
 
-from ..adapter import Adapter
-from ..streaming import PRELUDE_CONTENT_TYPE, StreamingHandler
+from .._typing import TYPE_CHECKING
 from .api import NextInvocation, RuntimeApi, RuntimeApiError
 from .context import ContextError, RuntimeContext, function_settings
-from .faults import Fault, Marshaller, error_document, load_handler, unmarshal
+from .faults import Fault, Marshaller, error_document, error_report, load_handler, unmarshal
 from .logs import LogSink, current, log_error, setup_logging
+from .snapstart import is_snap_start, snap_start
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..streaming import StreamingHandler
+
+    Handler = Callable[[Any, Any], Any]
 
 __all__ = ["RuntimeLoop", "run"]
 
 logger = logging.getLogger("hatchway.runtime")
 
-Handler = Callable[[Any, Any], Any]
 _TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
 
 
@@ -41,40 +48,51 @@ class RuntimeLoop:
         self.function = function_settings()
         self.marshal = Marshaller()
         self.streamer: StreamingHandler | None = None
-        if isinstance(handler, Adapter) and handler.streaming:
+        # Only an Adapter's module is loaded when the handler is one.
+        adapter = sys.modules.get("hatchway.adapter")
+        if adapter is not None and isinstance(handler, adapter.Adapter) and handler.streaming:
+            from ..streaming import StreamingHandler
+
             self.streamer = StreamingHandler(handler)
 
     def serve_forever(self) -> None:
         """Serve until the Runtime API goes away (Lambda ends the process first)."""
+        next_invocation, serve_one = self.api.next, self.serve_one
         while True:
-            self.serve_one(self.api.next())
+            serve_one(next_invocation())
 
     def serve_one(self, invocation: NextInvocation) -> None:
         request_id = invocation.request_id
         current.request_id = request_id
         current.tenant_id = invocation.tenant_id
-        if invocation.trace_id is not None:
-            os.environ[_TRACE_VARIABLE] = invocation.trace_id
-        else:
-            os.environ.pop(_TRACE_VARIABLE, None)
+        trace_id = invocation.trace_id
+        if trace_id is not None:
+            environ[_TRACE_VARIABLE] = trace_id
+        elif _TRACE_VARIABLE in environ:
+            del environ[_TRACE_VARIABLE]
         try:
             try:
                 context = RuntimeContext(invocation, self.function)
             except ContextError as exc:
                 raise Fault("Runtime.LambdaContextUnmarshalError", str(exc)) from exc
             event = unmarshal(invocation.body, invocation.content_type)
-            source = self.streamer.source_for(event) if self.streamer is not None else None
-            if source is not None:
-                assert self.streamer is not None
-                self._stream(request_id, source, event, context)
-                return
+            if self.streamer is not None:
+                source = self.streamer.source_for(event)
+                if source is not None:
+                    self._stream(request_id, source, event, context)
+                    return
             body, content_type = self.marshal(self.handler(event, context))
         except Exception as exc:
-            self._fail(request_id, error_document(exc, request_id))
+            self._fail(request_id, exc)
             return
-        self._post(lambda: self.api.post_response(request_id, body, content_type))
+        try:
+            self.api.post_response(request_id, body, content_type)
+        except (RuntimeApiError, OSError) as exc:
+            _refused(exc)
 
     def _stream(self, request_id: str, source: Any, event: Any, context: RuntimeContext) -> None:
+        from ..streaming import PRELUDE_CONTENT_TYPE
+
         assert self.streamer is not None
         stream = self.api.open_stream(request_id, PRELUDE_CONTENT_TYPE)
         try:
@@ -82,23 +100,46 @@ class RuntimeLoop:
         except Exception as exc:
             if not stream.opened:
                 raise  # nothing sent: an ordinary invocation error
-            document = error_document(exc, request_id)
+            document, _ = error_report(exc, request_id)
             log_error(self.sink, document)
-            self._post(lambda: stream.close(document))
+            body = self._error_body(document)
+            self._post(lambda: stream.close(str(document["errorType"]), body))
             return
         self._post(stream.close)
 
-    def _fail(self, request_id: str, document: dict[str, Any]) -> None:
+    def _error_body(self, document: dict[str, Any]) -> bytes:
+        return _error_json(self.marshal, document)
+
+    def _fail(self, request_id: str, exc: Exception) -> None:
+        document, xray = error_report(exc, request_id)
         log_error(self.sink, document)
-        self._post(lambda: self.api.post_error(request_id, document))
+        body = self._error_body(document)
+        try:
+            cause = self.marshal.encode(xray)
+        except (TypeError, ValueError, OverflowError):
+            cause = ""
+        kind = str(document["errorType"])
+        self._post(lambda: self.api.post_error(request_id, kind, body, cause))
 
     def _post(self, post: Callable[[], None]) -> None:
         try:
             post()
         except (RuntimeApiError, OSError) as exc:
-            # Lambda refused the result (too large, say) or the stream broke:
-            # the invocation has failed already; serve the next one.
-            logger.error("the Runtime API did not take the result: %s", exc)
+            _refused(exc)
+
+
+def _error_json(marshal: Marshaller, document: dict[str, Any]) -> bytes:
+    """The error document as awslambdaric encodes it (whatever its text holds)."""
+    try:
+        return marshal.encode(document).encode("utf-8")
+    except (TypeError, ValueError, OverflowError, UnicodeError):  # lone surrogates, say
+        return json.dumps(document, default=str).encode("utf-8", "backslashreplace")
+
+
+def _refused(exc: Exception) -> None:
+    # Lambda refused the result (too large, say) or the stream broke: the
+    # invocation has failed already; serve the next one.
+    logger.error("the Runtime API did not take the result: %s", exc)
 
 
 def run(target: str, address: str) -> None:
@@ -117,7 +158,10 @@ def run(target: str, address: str) -> None:
         logger.warning("LAMBDA_WARNING: Unhandled exception during init: %s", document["errorType"])
         log_error(sink, document)
         try:
-            api.post_init_error(document)
+            body = _error_json(Marshaller(), document)
+            api.post_init_error(str(document["errorType"]), body)
         finally:
             sys.exit(1)
+    if is_snap_start():
+        snap_start(api, sink)
     loop.serve_forever()
