@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -114,12 +113,6 @@ def function(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     started: list[Function] = []
 
     def start(**env: str) -> Function:
-        if (
-            env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
-            and runtime == "hatchway"
-            and importlib.util.find_spec("hatchway.runtime.snapstart") is None
-        ):
-            pytest.skip("this hatchway runtime loop does not speak the restore protocol")
         item = Function(runtime, tmp_path / f"lifecycle-{len(started)}.log", env)
         started.append(item)
         return item

@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $AWS_LAMBDA_MAX_CONCURRENCY, else one process)",
     )
     serve.add_argument(
+        "--snapstart",
+        action="store_true",
+        help="with --runtime ric or hatchway: play SnapStart (INIT, the before-snapshot "
+        "hooks, restore, the after-restore hooks) before the first request",
+    )
+    serve.add_argument(
         "--show-events", action="store_true", help="print every event and response dict"
     )
     serve.add_argument(
@@ -183,6 +189,11 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
             parser.error(
                 f"--max-concurrency takes a number of workers >= 1, not {args.max_concurrency}"
             )
+    if args.snapstart and args.runtime == "inprocess":
+        parser.error(
+            "--snapstart needs --runtime ric or hatchway: a runtime client runs the "
+            "snapshot and restore hooks"
+        )
     if not 0 <= args.port <= 65535:
         parser.error(f"--port takes 0 to 65535, not {args.port}")
     if not args.timeout > 0:
@@ -267,6 +278,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
             timeout=args.timeout,
             memory_mb=args.memory,
             max_concurrency=args.max_concurrency,
+            snapstart=args.snapstart,
         )
     else:
         from .inprocess import InProcessRuntime
