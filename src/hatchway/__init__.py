@@ -7,20 +7,20 @@ handler = Adapter(app)
 from __future__ import annotations
 
 from ._typing import TYPE_CHECKING
-from .adapter import Adapter
-from .errors import (
-    BadRequest,
-    HatchwayError,
-    InvalidEvent,
-    LifespanFailure,
-    PassthroughError,
-    ProtocolError,
-    UnsupportedEvent,
-)
-from .http import Request, Response
-from .sources.base import Event, SourceOptions
 
 if TYPE_CHECKING:
+    from .adapter import Adapter
+    from .errors import (
+        BadRequest,
+        HatchwayError,
+        InvalidEvent,
+        LifespanFailure,
+        PassthroughError,
+        ProtocolError,
+        UnsupportedEvent,
+    )
+    from .http import Request, Response
+    from .sources.base import Event, SourceOptions
     from .sources.protocols import Source
 
 __all__ = [
@@ -42,11 +42,36 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    # Source is a typing.Protocol: it loads when first asked for, keeping typing
-    # off the import path (see hatchway._typing).
-    if name == "Source":
-        from .sources.protocols import Source
+#: Where each public name lives. They load when first asked for, so that
+#: ``python -m hatchway.runtime`` serving a plain function never imports the
+#: Adapter, its event sources or ``typing``.
+_HOMES = {
+    "Adapter": ".adapter",
+    "BadRequest": ".errors",
+    "HatchwayError": ".errors",
+    "InvalidEvent": ".errors",
+    "LifespanFailure": ".errors",
+    "PassthroughError": ".errors",
+    "ProtocolError": ".errors",
+    "UnsupportedEvent": ".errors",
+    "Request": ".http",
+    "Response": ".http",
+    "Event": ".sources.base",
+    "SourceOptions": ".sources.base",
+    "Source": ".sources.protocols",
+}
 
-        return Source
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

@@ -1,11 +1,10 @@
-"""``typing.TYPE_CHECKING``, re-exported.
+"""``TYPE_CHECKING`` without importing :mod:`typing`.
 
-It once stood in for ``typing`` to keep that module off the import path; the
-public signatures now need ``typing`` at run time (``typing.get_type_hints()``
-must resolve them), so this is only what older modules import. New code
-imports ``TYPE_CHECKING`` from ``typing``.
+Type checkers take ``if TYPE_CHECKING:`` blocks as true whatever the name is
+bound to. Modules whose annotations are only for type checkers import this
+one, so that hatchway's runtime loop starts without loading ``typing`` (and
+what it brings); modules whose public signatures must resolve at run time
+(``typing.get_type_hints(Adapter.__init__)``) import ``typing`` itself.
 """
 
-from typing import TYPE_CHECKING
-
-__all__ = ["TYPE_CHECKING"]
+TYPE_CHECKING = False
