@@ -98,3 +98,30 @@ def _startups(log: Path) -> list[tuple[str, str]]:
             fields = dict(part.split("=", 1) for part in line.split()[2:])
             found.append((fields["pid"], fields["random"]))
     return found
+
+
+def test_warmup_and_startup_options_reach_an_app_target(tmp_path: Path) -> None:
+    log = tmp_path / "lifecycle.log"
+    app = APP.replace(":handler", ":app")
+    args = [app, "--warmup", "/first", "--warmup", "/second?x=1", "--startup", "init"]
+    with serving(args, env={"LIFECYCLE_LOG": str(log)}) as server:
+        steps = [line.split(" pid=")[0] for line in log.read_text().splitlines()]
+        assert steps[0] == "app startup"
+        # The module's own handler warms /warm; the served Adapter, /first and /second.
+        assert steps[-2 * WARMUP_ROUNDS :] == [
+            *["app request /first warmup=True"] * WARMUP_ROUNDS,
+            *["app request /second warmup=True"] * WARMUP_ROUNDS,
+        ]
+        with httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as client:
+            assert client.get("/x").status_code == 200
+
+
+def test_a_bad_warmup_path_is_refused_before_anything_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hatchway.local.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", APP.replace(":handler", ":app"), "--warmup", "health"])
+    assert exited.value.code == 2
+    assert "--warmup: a warmup path must be a path like '/health'" in capsys.readouterr().err
