@@ -4,8 +4,9 @@ Startup runs once: while the Adapter is built in Lambda's INIT phase, or the
 first time a request needs the app (see hatchway.lifecycle); its ``state`` is
 shallow-copied into each request scope. A failed startup on a request fails
 that invocation and is tried again on the next; one cut short by the
-invocation's deadline is cancelled and starts over on the next. Shutdown runs when Lambda sends
-SIGTERM (any handler already installed is chained) or at interpreter exit.
+invocation's deadline is cancelled and starts over on the next. Shutdown runs
+when Lambda sends SIGTERM (any handler already installed is chained), at
+interpreter exit, or before a SnapStart snapshot.
 """
 
 from __future__ import annotations
