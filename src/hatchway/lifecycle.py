@@ -53,9 +53,10 @@ STARTUPS = ("auto", "init", "first-request")
 #: and the import and the lifespan startup need some of it.
 WARMUP_BUDGET = 5.0
 #: How many times each warm-up runs: the interpreter specialises code once
-#: it has run (3.11+), so after one run the first real request still costs
-#: about 3 x a steady one, after two about 2 x (benchmarks/firstrequest.py).
-WARMUP_ROUNDS = 2
+#: it has run (3.11+). FastAPI with a pydantic body, the first real request
+#: against a steady one (benchmarks/firstrequest.py): 3.1 x after one run,
+#: 2.2-2.5 x after two, 1.9-2.2 x after three.
+WARMUP_ROUNDS = 3
 
 _WARMUP_FIELDS = frozenset({"method", "path", "headers", "body"})
 #: The characters of an HTTP token (a method, a header name).
