@@ -16,6 +16,16 @@ from .doctor import make_doctor
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
+from .lifecycle import (
+    Startup,
+    Warmup,
+    WarmupRequest,
+    parse_warmups,
+    register_snapstart_hooks,
+    resolve_startup,
+    run_warmups,
+    snap_start,
+)
 from .limits import SYNC_INVOKE_LIMIT, oversize
 from .log import LazyLogger, request_id_of
 from .passthrough import is_websocket_event, refusal
@@ -89,6 +99,16 @@ class Adapter:
     - ``doctor``: log a WARNING, once per environment, for each set-up that
       fails silently (codes ``HW001``... in docs/errors-and-limits.md);
       ``False`` silences them.
+    - ``startup``: when the ASGI lifespan starts. ``"init"``: while the
+      Adapter is built, in Lambda's INIT phase (a failure raises, failing
+      INIT); ``"first-request"``: on the first request, bounded by its
+      deadline; ``"auto"``: ``"init"`` in a Lambda environment (its
+      runtime's variables are set), ``"first-request"`` elsewhere (tests).
+    - ``warmup``: requests run through the app in INIT, after the startup,
+      so the first real request finds the app warm: paths (``"/health"``,
+      GET) or mappings ``{"method", "path", "headers", "body"}``. Their scope
+      or environ has ``"hatchway.warmup": True``; one that fails or answers
+      >= 500 is logged as a warning. See docs/lifecycle.md, also for SnapStart.
     """
 
     def __init__(
@@ -109,6 +129,8 @@ class Adapter:
         access_log: bool = False,
         compress: bool | int = False,
         doctor: bool = True,
+        startup: Startup = "auto",
+        warmup: Iterable[str | Mapping[str, Any]] = (),
     ) -> None:
         if isinstance(app, Adapter):
             raise TypeError(
@@ -118,6 +140,8 @@ class Adapter:
         _choice("interface", interface, _INTERFACES)
         _choice("lifespan", lifespan, _LIFESPANS)
         _choice("errors", errors, _ERRORS)
+        #: When the lifespan starts: "init" (while built) or "first-request".
+        self.startup = resolve_startup(startup)
         kind = detect_interface(app) if interface == "auto" else interface
         if not callable(app):
             raise TypeError(f"the app must be an ASGI or WSGI callable, not {type(app).__name__}")
@@ -173,6 +197,36 @@ class Adapter:
             from .wsgi import WsgiRunner
 
             self.runner = WsgiRunner(app)
+        self.warmups = parse_warmups(warmup)
+        if self.startup == "init":
+            self._initialise()
+        if snap_start():
+            start = getattr(self.runner, "start_lifespan", None)
+            register_snapstart_hooks(
+                getattr(self.runner, "stop_lifespan", None),
+                start if self.startup == "init" else None,
+            )
+
+    def _initialise(self) -> None:
+        """INIT's share of the work: the lifespan startup (its failure raises:
+        Lambda then reports an init error and runs INIT again), then the warm-ups."""
+        start = getattr(self.runner, "start_lifespan", None)
+        if start is not None:
+            started = time.perf_counter()
+            start()
+            logger.debug(
+                "lifespan startup in INIT: %.1f ms", (time.perf_counter() - started) * 1000
+            )
+        run_warmups(self.warmups, self._warm_up)
+
+    def _warm_up(self, warmup: Warmup, event: dict[str, Any], context: Any) -> Response:
+        """One warm-up, through the parsing, runner and rendering of real requests."""
+        source = self.source_for(event)
+        options = self.options
+        request = WarmupRequest.of(source.parse(event, options))
+        response = self.runner(request, event, context)
+        source.render(response, event, options)
+        return response
 
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""

@@ -84,7 +84,9 @@ class ProtocolError(HatchwayError):
 
 
 class LifespanFailure(HatchwayError):
-    """The ASGI lifespan startup failed; the invocation fails and startup is retried."""
+    """The ASGI lifespan startup (or, before a SnapStart snapshot, its shutdown)
+    failed. In INIT it fails the import, and Lambda runs INIT again; on a first
+    request it fails the invocation, and the next one tries again."""
 
 
 class PassthroughError(HatchwayError):

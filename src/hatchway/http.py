@@ -14,11 +14,23 @@ from ._typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import ClassVar
 
-__all__ = ["PASSTHROUGH_KEY", "Headers", "Request", "Response", "first_header", "plain_response"]
+__all__ = [
+    "PASSTHROUGH_KEY",
+    "WARMUP_KEY",
+    "Headers",
+    "Request",
+    "Response",
+    "first_header",
+    "plain_response",
+]
 
 #: The ASGI scope and WSGI environ key set (to ``True``) only for an event
 #: delivered by ``Adapter(passthrough="/path")``, never for an HTTP request.
 PASSTHROUGH_KEY = "hatchway.passthrough"
+
+#: The ASGI scope and WSGI environ key set (to ``True``) only for a warm-up
+#: request of ``Adapter(warmup=[...])``, run in INIT; no client can set it.
+WARMUP_KEY = "hatchway.warmup"
 
 #: Request headers: lower-case names and values as latin-1 text (one character
 #: per byte, as WSGI wants them; ASGI gets them encoded), repeats kept in order.
@@ -47,6 +59,9 @@ class Request:
     #: (:class:`hatchway.passthrough.EventRequest`): the runners mark its scope
     #: and environ, which nothing in an HTTP request can do.
     passthrough: ClassVar[bool] = False
+    #: True only for a warm-up request (:class:`hatchway.lifecycle.WarmupRequest`):
+    #: the runners mark its scope and environ with :data:`WARMUP_KEY`.
+    warmup: ClassVar[bool] = False
 
     __slots__ = (
         "body",

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from .errors import ProtocolError
-from .http import PASSTHROUGH_KEY, Request, Response
+from .http import PASSTHROUGH_KEY, WARMUP_KEY, Request, Response
 from .log import LazyLogger
 
 __all__ = ["WsgiRunner"]
@@ -173,6 +173,8 @@ class WsgiRunner:
         if request.passthrough:
             # Only a pass-through event: headers become HTTP_* keys, never this one.
             environ[PASSTHROUGH_KEY] = True
+        elif request.warmup:
+            environ[WARMUP_KEY] = True
         if request.client is not None:
             environ["REMOTE_ADDR"] = request.client[0]
         for name, value in request.headers:

@@ -1,9 +1,12 @@
 """ASGI lifespan, once per execution environment.
 
-Startup runs the first time a request needs the app, not on every invocation;
-its ``state`` is shallow-copied into each request scope. A failed startup fails
-that invocation and is tried again on the next. Shutdown runs when Lambda sends
-SIGTERM (any handler already installed is chained) or at interpreter exit.
+Startup runs once: while the Adapter is built in Lambda's INIT phase, or the
+first time a request needs the app (see hatchway.lifecycle); its ``state`` is
+shallow-copied into each request scope. A failed startup on a request fails
+that invocation and is tried again on the next; one cut short by the
+invocation's deadline is cancelled and starts over on the next. Shutdown runs
+when Lambda sends SIGTERM (any handler already installed is chained), at
+interpreter exit, or before a SnapStart snapshot.
 """
 
 from __future__ import annotations
@@ -84,7 +87,17 @@ class Lifespan:
         self._task = asyncio.ensure_future(self.app(scope, self._to_app.get, self._from_app.put))
         self._task.set_name("hatchway-lifespan")
         await self._to_app.put({"type": "lifespan.startup"})
-        message, error = await self._next_message()
+        try:
+            message, error = await self._next_message()
+        except asyncio.CancelledError:
+            # The invocation's deadline came first (or the caller was
+            # cancelled): stop this startup, so the next one starts over
+            # instead of a second lifespan task running beside it.
+            logger.warning(
+                "lifespan startup cancelled before it finished; the next request runs it again"
+            )
+            await self._discard_task(timeout=SHUTDOWN_TIMEOUT)
+            raise
         kind = message.get("type") if message is not None else None
         if kind == "lifespan.startup.complete":
             self.started = True
@@ -129,9 +142,13 @@ class Lifespan:
         assert self._from_app is not None
         assert self._task is not None
         getter = asyncio.ensure_future(self._from_app.get())
-        done, _ = await asyncio.wait(
-            {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
+        try:
+            done, _ = await asyncio.wait(
+                {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        except asyncio.CancelledError:
+            getter.cancel()  # or it would take the app's next message from whoever asks next
+            raise
         if getter in done:
             message: Any = getter.result()  # what the app sent, checked by the caller
             return message, None
@@ -158,9 +175,11 @@ class Lifespan:
         if task.done() and not task.cancelled():
             task.exception()
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, *, strict: bool = False) -> None:
         """Send ``lifespan.shutdown`` and wait for the app's answer, at most
-        :data:`SHUTDOWN_TIMEOUT` seconds in all; errors are logged."""
+        :data:`SHUTDOWN_TIMEOUT` seconds in all; errors are logged, and with
+        ``strict`` raised as :class:`LifespanFailure` too (before a SnapStart
+        snapshot, where what the app failed to close would be frozen in)."""
         if not self.started or self._task is None or self._to_app is None:
             return
         self.started = False
@@ -170,11 +189,16 @@ class Lifespan:
         await self._to_app.put({"type": "lifespan.shutdown"})
         message, error = await self._next_message(timeout=SHUTDOWN_TIMEOUT)
         kind = message.get("type") if message is not None else None
+        failure = None
         if kind == "lifespan.shutdown.failed":
-            logger.error("lifespan shutdown failed: %s", (message or {}).get("message", ""))
+            failure = f"lifespan shutdown failed: {(message or {}).get('message', '')}"
         elif kind != "lifespan.shutdown.complete":
-            logger.error("lifespan shutdown did not complete: %r", error or kind)
+            failure = f"lifespan shutdown did not complete: {error or kind!r}"
+        if failure is not None:
+            logger.error("%s", failure)
         await self._discard_task(timeout=max(0.0, give_up - loop.time()))
+        if failure is not None and strict:
+            raise LifespanFailure(failure)
 
 
 class _Registry:

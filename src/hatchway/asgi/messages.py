@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..errors import ProtocolError
-from ..http import PASSTHROUGH_KEY, Headers, Request
+from ..http import PASSTHROUGH_KEY, WARMUP_KEY, Headers, Request
 
 __all__ = ["check_headers", "check_status", "encode_headers", "http_scope"]
 
@@ -50,6 +50,8 @@ def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any
     if request.passthrough:
         # Only a pass-through event: nothing a client sends can set a scope key.
         scope[PASSTHROUGH_KEY] = True
+    elif request.warmup:
+        scope[WARMUP_KEY] = True
     return scope
 
 

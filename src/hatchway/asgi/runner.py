@@ -117,6 +117,16 @@ class AsgiRunner:
         #: Re-raise an app error even when its response was complete (errors="raise").
         self.raise_late_errors = raise_late_errors
 
+    def start_lifespan(self) -> None:
+        """Run the lifespan startup now unless it ran (``LifespanFailure`` if it fails)."""
+        if self.lifespan is not None:
+            self.loops.run(self.lifespan.ensure_started())
+
+    def stop_lifespan(self) -> None:
+        """Run the lifespan shutdown now if startup ran (``LifespanFailure`` if it fails)."""
+        if self.lifespan is not None:
+            self.loops.run(self.lifespan.shutdown(strict=True))
+
     def __call__(self, request: Request, event: Any, context: Any) -> Response:
         cycle = HttpCycle(request.body)
         self.loops.run(self.run_app(cycle, request, event, context))
@@ -131,15 +141,22 @@ class AsgiRunner:
     async def run_app(self, cycle: HttpCycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
-        if self.lifespan is not None and not self.lifespan.settled:
-            await self.lifespan.ensure_started()
         deadline = arm_deadline(context, self.timeout_margin)
+        lifespan = self.lifespan
         try:
+            if lifespan is not None and not lifespan.settled:
+                # A startup left for a request is bounded by its deadline too.
+                await lifespan.ensure_started()
             await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
         except asyncio.CancelledError:
             if deadline is None or not deadline.expired:
                 raise
             deadline.uncancel()
+            if lifespan is not None and not lifespan.settled:
+                raise DeadlineExceeded(
+                    f"the lifespan startup did not finish {self.timeout_margin} s before the "
+                    "invocation's deadline; it was cancelled and the next request runs it again"
+                ) from None
             if not cycle.complete:
                 raise DeadlineExceeded(
                     f"the app was cancelled {self.timeout_margin} s before the invocation's "

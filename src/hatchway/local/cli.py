@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $AWS_LAMBDA_MAX_CONCURRENCY, else one process)",
     )
     serve.add_argument(
+        "--snapstart",
+        action="store_true",
+        help="with --runtime ric or hatchway: play SnapStart (INIT, the before-snapshot "
+        "hooks, restore, the after-restore hooks) before the first request",
+    )
+    serve.add_argument(
         "--show-events", action="store_true", help="print every event and response dict"
     )
     serve.add_argument(
@@ -144,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("respond", "raise"),
         help="answer app errors with 500 (respond) or fail the invocation (raise)",
     )
+    adapter.add_argument(
+        "--startup",
+        choices=("auto", "init", "first-request"),
+        help="when the lifespan starts (default: auto, which is init when the handler loads)",
+    )
+    adapter.add_argument(
+        "--warmup",
+        action="append",
+        metavar="PATH",
+        help="a warm-up request, GET PATH, run when the handler loads (repeatable)",
+    )
     return parser
 
 
@@ -183,6 +200,18 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
             parser.error(
                 f"--max-concurrency takes a number of workers >= 1, not {args.max_concurrency}"
             )
+    if args.warmup:
+        from ..lifecycle import parse_warmups
+
+        try:
+            parse_warmups(args.warmup)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--warmup: {exc}")
+    if args.snapstart and args.runtime == "inprocess":
+        parser.error(
+            "--snapstart needs --runtime ric or hatchway: a runtime client runs the "
+            "snapshot and restore hooks"
+        )
     if not 0 <= args.port <= 65535:
         parser.error(f"--port takes 0 to 65535, not {args.port}")
     if not args.timeout > 0:
@@ -211,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _adapter_options(args: argparse.Namespace, base_path: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for name in ("interface", "lifespan", "strip_stage", "errors"):
+    for name in ("interface", "lifespan", "strip_stage", "errors", "startup"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     if args.streaming:
@@ -220,6 +249,8 @@ def _adapter_options(args: argparse.Namespace, base_path: str) -> dict[str, Any]
         options["text_mime_types"] = list(args.text_mime_type)
     if args.exclude_header:
         options["exclude_headers"] = list(args.exclude_header)
+    if args.warmup:
+        options["warmup"] = list(args.warmup)
     if base_path:
         options["base_path"] = base_path
     return options
@@ -267,6 +298,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list
             timeout=args.timeout,
             memory_mb=args.memory,
             max_concurrency=args.max_concurrency,
+            snapstart=args.snapstart,
         )
     else:
         from .inprocess import InProcessRuntime

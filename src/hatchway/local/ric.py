@@ -38,6 +38,8 @@ from .target import Kind, Target
 __all__ = ["HatchwayRuntime", "RicRuntime"]
 
 _SHIM = "hatchway_local_handler"
+#: hatchway.runtime.snapstart.COPIES_VARIABLE (not imported: the runtime stays unloaded here).
+SNAPSHOT_COPIES = "HATCHWAY_SNAPSHOT_COPIES"
 #: Seconds a stopping runtime gets to run its shutdown (SIGTERM) before SIGKILL.
 #: Before Python 3.12 awslambdaric waits for work in native code on the main
 #: thread, where no signal handler runs: a longer grace would only add delay.
@@ -110,6 +112,9 @@ class RicRuntime:
     #: The runtime client: the module run with ``python -m``, and its name in messages.
     module = "awslambdaric"
     label = "awslambdaric"
+    #: Whether ``--snapstart --max-concurrency N`` forks N copies of one
+    #: initialised process (else each worker initialises on its own).
+    forks_snapshot = False
 
     def __init__(
         self,
@@ -121,6 +126,7 @@ class RicRuntime:
         timeout: float = 30.0,
         memory_mb: int = 128,
         max_concurrency: int | None = None,
+        snapstart: bool = False,
     ) -> None:
         self.target = target
         self.console = console
@@ -129,9 +135,21 @@ class RicRuntime:
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.max_concurrency = max_concurrency
+        #: Play SnapStart: INIT, the snapshot hooks and restore/next before any request.
+        self.snapstart = snapstart
         workers = f", {max_concurrency} workers" if max_concurrency else ""
+        if snapstart:
+            workers = (
+                f", SnapStart, the snapshot forked into {max_concurrency} copies"
+                if max_concurrency and self.forks_snapshot
+                else f"{workers}, SnapStart"
+            )
         self.description = f"{self.label}{workers}"
-        self.emulator = RuntimeApiEmulator(on_init_error=self._report_init_error)
+        self.emulator = RuntimeApiEmulator(
+            on_init_error=self._report_init_error, on_call=self._phase
+        )
+        #: The phases the current runtime process was said to have reached.
+        self._phases_said: set[str] = set()
         self._folder: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.RLock()
@@ -151,6 +169,7 @@ class RicRuntime:
             if self._closing or (self._process is not None and self._process.poll() is None):
                 return
             generation = self.emulator.begin_generation()
+            self._phases_said = set()
             # Log records come framed on a pipe, as Lambda's telemetry descriptor
             # takes them: each is printed whole (a traceback ends its line) and
             # a multi-line one keeps its lines (on standard output, the runtime
@@ -210,8 +229,14 @@ class RicRuntime:
             )
         )
         environment["AWS_LAMBDA_RUNTIME_API"] = self.emulator.address
+        if self.snapstart:
+            environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
         environment.pop("AWS_LAMBDA_MAX_CONCURRENCY", None)
-        if self.max_concurrency:
+        environment.pop(SNAPSHOT_COPIES, None)
+        if self.max_concurrency and self.snapstart and self.forks_snapshot:
+            # The snapshot is a fork: one process initialised, N restored copies.
+            environment[SNAPSHOT_COPIES] = str(self.max_concurrency)
+        elif self.max_concurrency:
             environment["AWS_LAMBDA_MAX_CONCURRENCY"] = str(self.max_concurrency)
         # The shim first, then the task root; hatchway itself stays importable
         # even when it runs from a source tree rather than an installation.
@@ -256,6 +281,28 @@ class RicRuntime:
                 size = int.from_bytes(header[4:8], "big")
                 record = frames.read(size).decode("utf-8", "replace")
                 self.console.say(record.replace("\xa0", " ").rstrip("\n"))
+
+    def _phase(self, method: str, path: str) -> None:
+        """Say when INIT (and under SnapStart, the snapshot and restore) is over:
+        the runtime's first ``restore/next`` and first ``invocation/next``."""
+        if path.endswith("/restore/next"):
+            phase = "restoring"
+        elif path.endswith("/invocation/next"):
+            phase = "ready"
+        else:
+            return
+        with self._lock:
+            if phase in self._phases_said:
+                return
+            self._phases_said.add(phase)
+        if phase == "restoring":
+            self.console.say(
+                "hatchway: INIT done and before-snapshot hooks run; snapshot taken, restoring"
+            )
+        elif self.emulator.restored.is_set():
+            self.console.say("hatchway: restored, after-restore hooks run; ready for requests")
+        else:
+            self.console.say("hatchway: INIT done; ready for requests")
 
     def _report_init_error(self, error: FunctionError) -> None:
         # The runtime has logged the error with its trace already.
@@ -313,3 +360,4 @@ class HatchwayRuntime(RicRuntime):
 
     module = "hatchway.runtime"
     label = "hatchway runtime"
+    forks_snapshot = True

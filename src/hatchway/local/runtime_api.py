@@ -6,7 +6,11 @@ for work and gets the event JSON with the headers Lambda sends:
 ``Lambda-Runtime-Aws-Request-Id``, ``Lambda-Runtime-Deadline-Ms``,
 ``Lambda-Runtime-Invoked-Function-Arn`` and ``Lambda-Runtime-Trace-Id``. It
 answers with ``POST .../invocation/{id}/response`` or ``.../error`` (202), or
-reports a failed init with ``POST /2018-06-01/runtime/init/error``. A
+reports a failed init with ``POST /2018-06-01/runtime/init/error``. Under
+SnapStart (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``) the runtime runs its
+before-snapshot hooks after INIT, then asks ``GET .../restore/next``, answered
+at once (the "snapshot" is taken and restored on the spot), then runs its
+after-restore hooks; a failed one is posted to ``.../restore/error``. A
 response posted with ``Lambda-Runtime-Function-Response-Mode: streaming``
 (chunked, error trailers) is handed to the gateway as a
 :class:`~.invocation.StreamedResult` on its first bytes and fed chunk by chunk.
@@ -42,6 +46,8 @@ _RESULT = re.compile(rf"^{_PREFIX}/invocation/([^/]+)/(response|error)$")
 _ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 _ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
 _RESPONSE_MODE = "Lambda-Runtime-Function-Response-Mode"
+#: The error types a runtime posts for a failed SnapStart hook.
+_HOOK_ERRORS = ("Runtime.BeforeSnapshotError", "Runtime.AfterRestoreError")
 #: How often a waiting ``next`` wakes up to see whether it should give up.
 _POLL_SECONDS = 1.0
 
@@ -109,6 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the gateway logs each request once, with its outcome."""
 
     def do_GET(self) -> None:
+        self.server.emulator.called("GET", self.path)
+        if self.path == f"{_PREFIX}/restore/next":
+            self.server.emulator.restored.set()
+            self._send(200, {}, b"")
+            return
         if self.path != f"{_PREFIX}/invocation/next":
             self._answer(404, {"errorMessage": f"unknown path {self.path}"})
             return
@@ -132,12 +143,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         emulator = self.server.emulator
+        emulator.called("POST", self.path)
         if self.headers.get(_RESPONSE_MODE, "").lower() == "streaming":
             self._streamed_response()
             return
         body = self._body()
-        if self.path == f"{_PREFIX}/init/error":
-            error = FunctionError.from_document(body, self.headers.get(_ERROR_TYPE))
+        if self.path in (f"{_PREFIX}/init/error", f"{_PREFIX}/restore/error"):
+            error_type = self.headers.get(_ERROR_TYPE)
+            error = FunctionError.from_document(body, error_type)
+            if error_type in _HOOK_ERRORS and error.error_type != error_type:
+                # A SnapStart hook failed: the header names the phase, the
+                # document the exception (as Lambda reports them).
+                error.message = f"{error.error_type}: {error.message}"
+                error.error_type = error_type
             error.logged = True  # a runtime logs what it reports
             emulator.init_failed(error)
             self._answer(202, {"status": "OK"})
@@ -236,9 +254,17 @@ class _Handler(BaseHTTPRequestHandler):
 class RuntimeApiEmulator:
     """The Runtime API on a free loopback port, fed by :meth:`invoke`."""
 
-    def __init__(self, on_init_error: Callable[[FunctionError], None] | None = None) -> None:
-        #: Called once per runtime process with the init error it reported.
+    def __init__(
+        self,
+        on_init_error: Callable[[FunctionError], None] | None = None,
+        on_call: Callable[[str, str], None] | None = None,
+    ) -> None:
+        #: Called once per runtime process with the init (or restore) error it reported.
         self.on_init_error = on_init_error
+        #: Called with the method and path of each request the runtime makes.
+        self.on_call = on_call
+        #: Set once a runtime asked ``restore/next`` (SnapStart: INIT is over).
+        self.restored = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.emulator = self
         self._thread: threading.Thread | None = None
@@ -276,6 +302,7 @@ class RuntimeApiEmulator:
         with self._changed:
             self._generation += 1
             self.init_error = None
+            self.restored.clear()
             self._changed.notify_all()
             return self._generation
 
@@ -323,6 +350,10 @@ class RuntimeApiEmulator:
         return invocation.result
 
     # The Runtime API side (called by the request handlers).
+
+    def called(self, method: str, path: str) -> None:
+        if self.on_call is not None:
+            self.on_call(method, path)
 
     def next_invocation(self) -> Invocation | None:
         with self._changed:

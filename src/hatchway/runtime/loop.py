@@ -163,5 +163,5 @@ def run(target: str, address: str) -> None:
         finally:
             sys.exit(1)
     if is_snap_start():
-        snap_start(api, sink)
+        snap_start(api, sink, loop.serve_forever)
     loop.serve_forever()
