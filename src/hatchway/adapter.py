@@ -73,7 +73,9 @@ class Adapter:
     - ``timeout_margin``: seconds before the invocation's deadline (from the
       context's ``get_remaining_time_in_millis``) at which a still-running
       ASGI app is cancelled and answered with 504, before Lambda kills the
-      environment mid-response; ``None`` turns the guard off.
+      environment mid-response. Where that cannot be done (a WSGI app, an
+      ASGI app blocking its event loop), the stack of the thread running the
+      app is logged at ERROR instead. ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
     """
@@ -157,7 +159,7 @@ class Adapter:
         else:
             from .wsgi import WsgiRunner
 
-            self.runner = WsgiRunner(app)
+            self.runner = WsgiRunner(app, timeout_margin=timeout_margin)
 
     def source_for(self, event: Any) -> Source:
         """The first source that recognises ``event``; ``UnsupportedEvent`` if none."""
@@ -249,11 +251,14 @@ class Adapter:
             raise exc
         if isinstance(exc, DeadlineExceeded):
             logger.error(
-                "504 Gateway Timeout: %s %s: %s (request id %s)",
+                "504 Gateway Timeout: %s %s (request id %s): %s%s",
                 request.method,
                 request.path,
-                exc,
                 request_id,
+                exc,
+                f". Where the app was awaiting (most recent call last):\n{exc.stack}"
+                if exc.stack
+                else "",
             )
             response = plain_response(504, "Gateway Timeout")
         else:

@@ -16,6 +16,7 @@ from typing import Any
 from ._log import LazyLogger
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, Request, Response
+from .watchdog import Watch, deadline_of
 
 __all__ = ["WsgiRunner"]
 
@@ -142,8 +143,11 @@ def _check_pair(item: tuple[Any, Any]) -> tuple[str, str]:
 class WsgiRunner:
     """Calls a WSGI app once per request and collects its whole response."""
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, *, timeout_margin: float | None = None) -> None:
         self.app = app
+        #: Seconds before the invocation's deadline at which a still-running app
+        #: is reported with its stack (None: never); it cannot be interrupted.
+        self.timeout_margin = timeout_margin
 
     def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
         """The PEP 3333 environ for ``request``."""
@@ -192,6 +196,18 @@ class WsgiRunner:
         return contextvars.copy_context().run(self._call, request, event, context)
 
     def _call(self, request: Request, event: Any, context: Any) -> Response:
+        margin = self.timeout_margin
+        ends = deadline_of(context) if margin is not None else None
+        if margin is None or ends is None:
+            return self._run(request, event, context)
+        watch = Watch(ends, margin, request, context)
+        watch.arm()
+        try:
+            return self._run(request, event, context)
+        finally:
+            watch.disarm()
+
+    def _run(self, request: Request, event: Any, context: Any) -> Response:
         exchange = _Exchange()
         result: Iterable[object] = self.app(
             self.environ(request, event, context), exchange.start_response

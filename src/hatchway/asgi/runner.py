@@ -133,7 +133,7 @@ class AsgiRunner:
         deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None and not self.lifespan.settled:
             await self.lifespan.ensure_started()
-        deadline = arm_deadline(context, self.timeout_margin)
+        deadline = arm_deadline(context, self.timeout_margin, request)
         try:
             await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
         except asyncio.CancelledError:
@@ -143,7 +143,8 @@ class AsgiRunner:
             if not cycle.complete:
                 raise DeadlineExceeded(
                     f"the app was cancelled {self.timeout_margin} s before the invocation's "
-                    "deadline, its response unfinished"
+                    "deadline, its response unfinished",
+                    deadline.stack,
                 ) from None
             logger.warning(
                 "the ASGI app was cancelled at the deadline after sending its response "
