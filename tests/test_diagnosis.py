@@ -82,8 +82,12 @@ def test_a_stuck_invocation_is_reported_once_before_the_deadline(
     message = record.getMessage()
     assert f"GET {path} (request id {context.aws_request_id}) is about to time out" in message
     assert reason in message
-    # Formatted like a traceback, ending where the app is stuck.
+    # Formatted like a traceback from hatchway's call into the app (the
+    # runtime's and the event loop's frames left out) to where it is stuck.
     assert "most recent call last" in message
+    stack = message.split("most recent call last):\n")[1]
+    assert stack.startswith('  File "') and "hatchway" in stack.splitlines()[0]
+    assert "asyncio" not in stack
     assert f"in {'blocked' if path == '/blocked' else 'slow_view'}\n    {line}" in message
     # Logged before Lambda's deadline, within a look or two of the margin.
     deadline = context.deadline_ms / 1000

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from ._log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
+    from types import CodeType, FrameType
+
     from .http import Request
 
 __all__ = ["POLL", "Watch", "deadline_of", "thread_stack"]
@@ -72,7 +74,7 @@ class Watch:
     report is all there is.
     """
 
-    __slots__ = ("context", "ends", "request", "started", "thread_id", "when")
+    __slots__ = ("caller", "context", "ends", "request", "started", "thread_id", "when")
 
     #: Why hatchway cannot answer in time, for the report.
     reason = (
@@ -80,7 +82,9 @@ class Watch:
         "and discard the environment"
     )
 
-    def __init__(self, ends: float, margin: float, request: Request, context: Any) -> None:
+    def __init__(
+        self, ends: float, margin: float, request: Request, context: Any, caller: CodeType
+    ) -> None:
         #: Lambda's deadline and the moment to act, ``monotonic()`` seconds.
         self.ends = ends
         self.when = ends - margin
@@ -89,6 +93,8 @@ class Watch:
         self.thread_id = threading.get_ident()
         self.request = request
         self.context = context
+        #: The code of hatchway's function that calls the app: the report's stack starts there.
+        self.caller = caller
 
     def arm(self) -> None:
         _watchdog.armed.add(self)
@@ -106,7 +112,7 @@ class Watch:
     def report(self) -> None:
         """Log, once, that the invocation is about to time out, with the stack
         of the thread running the app."""
-        stack = thread_stack(self.thread_id)
+        stack = thread_stack(self.thread_id, self.caller)
         if self not in _watchdog.armed:
             return  # it finished while the stack was taken
         now = monotonic()
@@ -125,15 +131,27 @@ class Watch:
         )
 
 
-def thread_stack(thread_id: int) -> str:
-    """The stack of a running thread, formatted like a traceback."""
+def thread_stack(thread_id: int, caller: CodeType) -> str:
+    """The stack of a running thread, formatted like a traceback, from the frame
+    running ``caller`` down (the runtime's and the event loop's frames above it
+    tell nothing about the app); the whole stack if ``caller`` is not on it."""
     import traceback
 
     # A documented function of sys despite its underscore.
     frame = sys._current_frames().get(thread_id)
     if frame is None:
         return "  (the thread has ended)\n"
-    return "".join(traceback.format_stack(frame))
+    frames = []
+    current: FrameType | None = frame
+    while current is not None:
+        frames.append((current, current.f_lineno))
+        if current.f_code is caller:
+            break
+        current = current.f_back
+    if current is None:
+        return "".join(traceback.format_stack(frame))
+    frames.reverse()
+    return "".join(traceback.StackSummary.extract(frames).format())
 
 
 class _Watchdog:

@@ -200,7 +200,7 @@ class WsgiRunner:
         ends = deadline_of(context) if margin is not None else None
         if margin is None or ends is None:
             return self._run(request, event, context)
-        watch = Watch(ends, margin, request, context)
+        watch = Watch(ends, margin, request, context, _RUN_CODE)
         watch.arm()
         try:
             return self._run(request, event, context)
@@ -230,6 +230,10 @@ class WsgiRunner:
         if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
         return Response(exchange.status, exchange.headers, b"".join(chunks))
+
+
+#: Where the app is called: stacks in timeout reports start there.
+_RUN_CODE = WsgiRunner._run.__code__
 
 
 def _environ_key(name: str) -> str:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ..watchdog import Watch, deadline_of
 
 if TYPE_CHECKING:
+    from types import CodeType
+
     from ..http import Request
 
 __all__ = ["Deadline", "arm", "await_stack"]
@@ -34,9 +36,15 @@ class Deadline(Watch):
     )
 
     def __init__(
-        self, ends: float, margin: float, request: Request, context: Any, task: asyncio.Task[Any]
+        self,
+        ends: float,
+        margin: float,
+        request: Request,
+        context: Any,
+        caller: CodeType,
+        task: asyncio.Task[Any],
     ) -> None:
-        super().__init__(ends, margin, request, context)
+        super().__init__(ends, margin, request, context, caller)
         self.task = task
         #: Set on the loop when the task was cancelled for the deadline.
         self.expired = False
@@ -95,8 +103,9 @@ def await_stack(task: asyncio.Task[Any]) -> str:
     return "".join(traceback.StackSummary.extract(frames).format())
 
 
-def arm(context: Any, margin: float | None, request: Request) -> Deadline | None:
-    """Watch the running task's deadline, ``margin`` seconds before Lambda's;
+def arm(context: Any, margin: float | None, request: Request, caller: CodeType) -> Deadline | None:
+    """Watch the running task's deadline, ``margin`` seconds before Lambda's
+    (``caller``: the code of the function calling the app, see :class:`~hatchway.watchdog.Watch`);
     None when the guard is off or the context gives no deadline (see
     :func:`~hatchway.watchdog.deadline_of`: guarding then would only answer
     every request that awaits anything with 504)."""
@@ -108,6 +117,6 @@ def arm(context: Any, margin: float | None, request: Request) -> Deadline | None
     task = current_task()
     if task is None:
         return None
-    deadline = Deadline(ends, margin, request, context, task)
+    deadline = Deadline(ends, margin, request, context, caller, task)
     deadline.arm()
     return deadline

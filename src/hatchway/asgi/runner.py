@@ -133,7 +133,7 @@ class AsgiRunner:
         deadline armed, an error after a complete response logged, not raised."""
         if self.lifespan is not None and not self.lifespan.settled:
             await self.lifespan.ensure_started()
-        deadline = arm_deadline(context, self.timeout_margin, request)
+        deadline = arm_deadline(context, self.timeout_margin, request, _RUN_APP)
         try:
             await self.app(self.scope(request, event, context), cycle.receive, cycle.send)
         except asyncio.CancelledError:
@@ -170,3 +170,7 @@ class AsgiRunner:
         finally:
             if deadline is not None:
                 deadline.disarm()
+
+
+#: Where the app is called: stacks in timeout reports start there.
+_RUN_APP = AsgiRunner.run_app.__code__
