@@ -86,7 +86,8 @@ def test_a_stuck_invocation_is_reported_once_before_the_deadline(
     # runtime's and the event loop's frames left out) to where it is stuck.
     assert "most recent call last" in message
     stack = message.split("most recent call last):\n")[1]
-    assert stack.startswith('  File "') and "hatchway" in stack.splitlines()[0]
+    assert stack.startswith('  File "')
+    assert "hatchway" in stack.splitlines()[0]
     assert "asyncio" not in stack
     assert f"in {'blocked' if path == '/blocked' else 'slow_view'}\n    {line}" in message
     # Logged before Lambda's deadline, within a look or two of the margin.

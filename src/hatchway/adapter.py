@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 # public signatures (documentation tools, dependency injection) must resolve them.
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._log import LazyLogger, request_id_of
+from ._log import LazyLogger, RequestFields, invocation, request_id_of
 from .errors import BadRequest, DeadlineExceeded, LifespanFailure, UnsupportedEvent
 from .http import Request, Response, plain_response
 from .interface import detect_interface
@@ -177,6 +177,15 @@ class Adapter:
         raise UnsupportedEvent(event, (s.name for s in self.sources))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
+        # Log lines written deep inside (a source's) name the invocation through this.
+        fields = RequestFields(None, context)
+        token = invocation.set(fields)
+        try:
+            return self._handle(event, context, fields)
+        finally:
+            invocation.reset(token)
+
+    def _handle(self, event: Any, context: Any, fields: RequestFields) -> Any:
         try:
             source = self.source_for(event)
         except UnsupportedEvent:
@@ -189,6 +198,7 @@ class Adapter:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             return source.render(plain_response(400, "Bad Request"), event, options)
+        fields.request = request
         refused = refusal(self.passthrough, request, context)
         if refused is not None:
             return source.render(refused, event, options)
@@ -247,7 +257,12 @@ class Adapter:
         is not an ``Exception`` then as a ``RuntimeError`` so the runtime survives)."""
         request_id = request_id_of(context)
         if isinstance(exc, LifespanFailure):
-            logger.error("lifespan startup failed (request id %s)", request_id)
+            logger.error(
+                "lifespan startup failed: %s %s not served (request id %s)",
+                request.method,
+                request.path,
+                request_id,
+            )
             raise exc
         if isinstance(exc, DeadlineExceeded):
             logger.error(

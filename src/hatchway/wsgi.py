@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
-from ._log import LazyLogger
+from ._log import LazyLogger, request_id_of
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, Request, Response
 from .watchdog import Watch, deadline_of
@@ -223,10 +223,10 @@ class WsgiRunner:
                     exchange.headers_sent = True
                     chunks.append(chunk)
         except BaseException:
-            _close(result, complete=False)
+            _close(result, request, context, complete=False)
             raise
         if type(result) is not list:  # the usual answer, a list, has no close()
-            _close(result, complete=True)
+            _close(result, request, context, complete=True)
         if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
         return Response(exchange.status, exchange.headers, b"".join(chunks))
@@ -250,7 +250,7 @@ def _environ_key(name: str) -> str:
     return "HTTP_" + name.upper().replace("-", "_")
 
 
-def _close(result: object, *, complete: bool) -> None:
+def _close(result: object, request: Request, context: Any, *, complete: bool) -> None:
     """Call the iterable's close(), as PEP 3333 requires, whatever happened.
 
     An error in close() is logged, never raised: after a complete response the
@@ -263,4 +263,10 @@ def _close(result: object, *, complete: bool) -> None:
         close()
     except Exception:
         state = "a complete response" if complete else "a failed response"
-        logger.exception("the WSGI app's close() raised after %s", state)
+        logger.exception(
+            "the WSGI app's close() raised after %s: %s %s (request id %s)",
+            state,
+            request.method,
+            request.path,
+            request_id_of(context),
+        )
