@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -143,3 +147,33 @@ def test_no_margin_no_report(caplog: pytest.LogCaptureFixture) -> None:
     result = Adapter(flask_app, timeout_margin=None)(http_api(path="/slow"), context)
     assert result["statusCode"] == 200
     assert errors(caplog) == []
+
+
+def test_the_wsgi_guard_loads_neither_asyncio_nor_logging() -> None:
+    # A healthy WSGI invocation under a deadline: the watch is armed and
+    # disarmed, and nothing it only needs for a report is imported.
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from events import http_api
+        from hatchway import Adapter
+
+        class Context:
+            aws_request_id = "req-import"
+            def get_remaining_time_in_millis(self):
+                return 30_000
+
+        def app(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+
+        assert Adapter(app)(http_api(), Context())["body"] == "ok"
+        import hatchway.watchdog as watchdog
+        assert watchdog._watchdog.thread is not None  # the guard was armed
+        print(sorted(m for m in ("asyncio", "logging", "traceback") if m in sys.modules))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
