@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -67,31 +67,59 @@ REQUEST_ID_ONLY = {
 }
 
 
-def call_sites() -> Iterator[tuple[str, str, int]]:
-    """(file, format string, line) for every call of a logging method at
-    WARNING or above on a logger-like name in src/hatchway."""
+class Site(NamedTuple):
+    """One logging call: its file under src/hatchway, the function it is in,
+    and its format string (the source text of the expression when it is not
+    a literal, as when a helper builds it)."""
+
+    file: str
+    function: str
+    message: str
+    literal: bool
+
+
+def call_sites() -> Iterator[Site]:
+    """Every call of a logging method at WARNING or above on a logger-like
+    name in src/hatchway."""
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in LEVELS
-            ):
-                continue
-            receiver = node.func.value
+        yield from _calls(tree, path.relative_to(SRC).as_posix(), "<module>")
+
+
+def _calls(node: ast.AST, file: str, function: str) -> Iterator[Site]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _calls(child, file, child.name)
+            continue
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Attribute)
+            and child.func.attr in LEVELS
+        ):
+            receiver = child.func.value
             name = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", "")
-            if "log" not in name.lower():  # warnings.warn, a dict's .error, ...
-                continue
-            first = node.args[0] if node.args else None
-            message = first.value if isinstance(first, ast.Constant) else None
-            relative = path.relative_to(SRC).as_posix()
-            # A message that is not a literal cannot be told apart here: fail on it.
-            assert isinstance(message, str), f"{relative}:{node.lineno}: format string not literal"
-            yield relative, message, node.lineno
+            if "log" in name.lower() and child.args:  # not warnings.warn, a dict's .error, ...
+                first = child.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    yield Site(file, function, first.value, literal=True)
+                else:
+                    yield Site(file, function, ast.unparse(first), literal=False)
+        yield from _calls(child, file, function)
 
 
-SITES = sorted({(file, message) for file, message, _ in call_sites()})
+ALL_SITES = sorted(set(call_sites()))
+SITES = [(site.file, site.message) for site in ALL_SITES]
+
+
+def site_of(file: str, function: str, message: str) -> tuple[str, str] | None:
+    """The call site that wrote a record: its literal format string, else the
+    one call with a built format string in that function."""
+    here = [s for s in ALL_SITES if (s.file, s.function) == (file, function)]
+    for site in here:
+        if site.literal and site.message == message:
+            return site.file, site.message
+    built = [s for s in here if not s.literal]
+    return (built[0].file, built[0].message) if len(built) == 1 else None
 
 
 # The failing cases: each logs through one or more call sites for a request
@@ -292,7 +320,8 @@ def logged() -> dict[tuple[str, str], list[tuple[str, tuple[str, str, str]]]]:
                 path = Path(record.pathname).resolve()
                 if SRC not in path.parents:
                     continue  # a framework's own line
-                site = (path.relative_to(SRC).as_posix(), str(record.msg))
+                site = site_of(path.relative_to(SRC).as_posix(), record.funcName, str(record.msg))
+                assert site is not None, f"no call site found for {record.msg!r}"
                 reached.setdefault(site, []).append((record.getMessage(), request))
         return reached
     finally:
@@ -319,7 +348,7 @@ def test_the_tables_name_only_existing_call_sites() -> None:
 
 def test_the_walk_finds_the_calls_it_should() -> None:
     # The walk itself: a check that cannot silently find nothing.
-    found = {(file, message[:22]) for file, message, _ in call_sites()}
+    found = {(site.file, site.message[:22]) for site in call_sites()}
     assert ("adapter.py", "500 Internal Server Er") in found
     assert ("wsgi.py", "the WSGI app's close()") in found
     assert len(SITES) >= 15
