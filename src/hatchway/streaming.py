@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ._log import LazyLogger, request_id_of
+from ._log import LazyLogger, RequestFields, invocation, request_id_of
 from .errors import BadRequest
 from .http import Response, plain_response
 from .passthrough import refusal
@@ -167,6 +167,21 @@ class StreamingHandler:
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the
         first byte is logged and propagates: the response cannot change any more."""
+        fields = RequestFields(None, context)
+        token = invocation.set(fields)
+        try:
+            self._stream(source, event, context, out, fields)
+        finally:
+            invocation.reset(token)
+
+    def _stream(
+        self,
+        source: StreamingSource,
+        event: Event,
+        context: Any,
+        out: ByteSink,
+        fields: RequestFields,
+    ) -> None:
         adapter = self.adapter
         sink = _PreludeSink(self, source, event, out)
         try:
@@ -175,6 +190,7 @@ class StreamingHandler:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             sink.respond(plain_response(400, "Bad Request"))
             return
+        fields.request = request
         refused = refusal(adapter.passthrough, request, context)
         if refused is not None:
             sink.respond(refused)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .._log import LazyLogger
+from .._log import LazyLogger, current_request
 from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent
 from ..http import Headers
@@ -148,9 +148,10 @@ def collect_headers(
                     headers.append((key, header_text(item)))
     if dropped:
         logger.warning(
-            "dropped %d request header(s) whose name is not an RFC 9110 token: %s",
+            "dropped %d request header(s) whose name is not an RFC 9110 token: %s %s",
             len(dropped),
             ", ".join(repr(name)[:60] for name in dropped[:5]),
+            current_request(),
         )
     # HTTP API 2.0 moves cookies into a list; an empty one says nothing, so
     # a Cookie header (a hand-made event's) still counts then.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._log import LazyLogger
+from .._log import LazyLogger, current_request
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response, plain_response
 from ._body import decode_body
@@ -75,8 +75,9 @@ def too_many_cookies(grouped: dict[str, list[str]], source: str) -> Response | N
     if count <= MAX_SINGLE_VALUE_COOKIES:
         return None
     logger.error(
-        "500 Internal Server Error: the response sets %d cookies; a %s response of "
+        "500 Internal Server Error: %s: the response sets %d cookies; a %s response of "
         "single-value headers carries at most %d Set-Cookie headers",
+        current_request(),
         count,
         source,
         MAX_SINGLE_VALUE_COOKIES,
