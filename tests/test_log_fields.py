@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -63,6 +64,12 @@ REQUEST_ID_ONLY = {
     (
         "sources/_headers.py",
         "dropped %d request header(s) whose name is not an RFC 9110 token: %s %s",
+    ),
+    # A whole batch, not one request: each failed record's own line names POST and the route.
+    (
+        "batch.py",
+        "%d later %s records not processed after the first failure, to keep their order; "
+        "reported as failed (request id %s)",
     ),
 }
 
@@ -277,6 +284,72 @@ def wsgi_stuck() -> tuple[str, str, str]:
     return "GET", "/stuck", "rid-stuck"
 
 
+def json_app(size: int, text: str = "") -> Any:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = text.encode() if text else b'{"k":"' + b"v" * size + b'"}'
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def rescued_by_gzip() -> tuple[str, str, str]:
+    event = http_api("/big.json", headers={"accept-encoding": "gzip"})
+    result = Adapter(json_app(7_000_000), lifespan="off")(event, context("rid-gzip"))
+    assert result["statusCode"] == 200
+    return "GET", "/big.json", "rid-gzip"
+
+
+def too_large_even_gzipped() -> tuple[str, str, str]:
+    import os
+
+    app = json_app(0, '"' + os.urandom(5_000_000).hex() + '"')
+    event = http_api("/noise.json", headers={"accept-encoding": "gzip"})
+    assert Adapter(app, lifespan="off")(event, context("rid-noise"))["statusCode"] == 500
+    return "GET", "/noise.json", "rid-noise"
+
+
+def near_the_limit() -> tuple[str, str, str]:
+    result = Adapter(json_app(5_500_000), lifespan="off")(http_api("/near"), context("rid-near"))
+    assert result["statusCode"] == 200
+    return "GET", "/near", "rid-near"
+
+
+def sqs_record(number: int) -> dict[str, Any]:
+    return {
+        "messageId": f"m-{number}",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs.fifo",
+        "attributes": {"MessageGroupId": "g"},
+        "body": str(number),
+    }
+
+
+def batch_records_fail() -> tuple[str, str, str]:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        record = json.loads((await receive())["body"])
+        if record["body"] == "1":
+            raise ValueError("record 1 is bad")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    handler = Adapter(app, lifespan="off", passthrough={"aws:sqs": "/sqs"})
+    # A FIFO batch: record 0 passes, 1 fails (its error answered 500), 2 is not
+    # processed after it.
+    failed = handler({"Records": [sqs_record(0), sqs_record(1), sqs_record(2)]}, context("rid-b"))
+    assert [f["itemIdentifier"] for f in failed["batchItemFailures"]] == ["m-1", "m-2"]
+    # With errors="raise" the record's exception itself reaches the batch.
+    raising = Adapter(app, lifespan="off", passthrough={"aws:sqs": "/sqs"}, errors="raise")
+    failed = raising({"Records": [sqs_record(1)]}, context("rid-b"))
+    assert [f["itemIdentifier"] for f in failed["batchItemFailures"]] == ["m-1"]
+    return "POST", "/sqs", "rid-b"
+
+
 CASES: list[Callable[[], tuple[str, str, str]]] = [
     bad_base64,
     bad_base64_streamed,
@@ -292,6 +365,10 @@ CASES: list[Callable[[], tuple[str, str, str]]] = [
     too_many_cookies,
     wsgi_close_raises,
     wsgi_stuck,
+    rescued_by_gzip,
+    too_large_even_gzipped,
+    near_the_limit,
+    batch_records_fail,
 ]
 
 
