@@ -49,8 +49,30 @@ NO_REQUEST = {
         "lifespan startup runs once per environment, for the app, not for the request "
         "that happens to start it (that request's own failure line names it)"
     ),
-    ("asgi/lifespan.py", "lifespan shutdown failed: %s"): "shutdown: SIGTERM or exit",
-    ("asgi/lifespan.py", "lifespan shutdown did not complete: %r"): "shutdown: SIGTERM or exit",
+    ("asgi/lifespan.py", "%s"): (
+        "lifespan shutdown failed or did not complete: SIGTERM, exit or a SnapStart snapshot"
+    ),
+    (
+        "asgi/lifespan.py",
+        "lifespan startup cancelled before it finished; the next request runs it again",
+    ): (
+        "the startup a first request started was cut off by that request's deadline: the "
+        "504 line written for the same request names it"
+    ),
+    (
+        "lifecycle.py",
+        "AWS_LAMBDA_INITIALIZATION_TYPE is snap-start but snapshot_restore_py cannot be "
+        "imported: no snapshot or restore hooks (it ships in Lambda's Python runtimes)",
+    ): "INIT, while the Adapter is built: no invocation yet",
+    ("lifecycle.py", "warm-up %s answered %d"): (
+        "a warm-up in INIT: no invocation yet; the line names the warm-up's path"
+    ),
+    ("lifecycle.py", "warm-up %s failed: %r"): (
+        "a warm-up in INIT: no invocation yet; the line names the warm-up's path"
+    ),
+    ("lifecycle.py", "warm-up %s skipped: the warm-ups took over %.0f s"): (
+        "a warm-up in INIT: no invocation yet; the line names the warm-up's path"
+    ),
     ("asgi/lifespan.py", "lifespan shutdown skipped: an invocation is still running"): (
         "shutdown: SIGTERM or exit (from the signal handler, which has no request)"
     ),
