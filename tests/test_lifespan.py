@@ -184,7 +184,9 @@ def test_a_failing_starlette_startup_is_reported_once_per_invocation(
     gc.collect()
     assert [r for r in caplog.records if r.name == "asyncio"] == []
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.getMessage() for r in logged] == ["lifespan startup failed (request id req-1)"] * 2
+    assert [r.getMessage() for r in logged] == [
+        "lifespan startup failed: GET / not served (request id req-1)"
+    ] * 2
     assert all(r.exc_info is None for r in logged)
 
 

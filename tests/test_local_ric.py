@@ -93,6 +93,8 @@ def test_time_out_restarts_the_runtime():
     ):
         assert client.get("/slow").status_code == 500
         server.wait_for(r"timed out after 1 s")
+        # Lambda's own words name the function's time-out, not the gateway's wait.
+        server.wait_for(r"Sandbox.Timedout: Task timed out after 1.00 seconds", timeout=5)
         assert client.get("/after").text == "handled /after as hatchway-local"
 
 

@@ -206,9 +206,12 @@ def test_max_concurrency_forks_workers_that_poll_at_once(runtime):
     item = Runtime("handler_target.handler", TARGETS, {"AWS_LAMBDA_MAX_CONCURRENCY": "3"})
     runtime.append(item)
     emulator = item.emulator
-    # Three events queued at once: each worker takes one and they run side by side.
+    # Events queued at once, each keeping its worker busy a moment: with a fast
+    # Runtime API one worker could otherwise take them all before the others poll.
     pending = [
-        emulator.submit(json.dumps({"action": "context"}).encode(), str(uuid.uuid4()), TIMEOUT)
+        emulator.submit(
+            json.dumps({"action": "context", "busy": 0.1}).encode(), str(uuid.uuid4()), TIMEOUT
+        )
         for _ in range(12)
     ]
     answers = [json.loads(emulator.wait(inv, TIMEOUT)) for inv in pending]

@@ -27,7 +27,7 @@ from .lifecycle import (
     snap_start,
 )
 from .limits import SYNC_INVOKE_LIMIT, oversize
-from .log import LazyLogger, request_id_of
+from .log import LazyLogger, RequestFields, invocation, request_id_of
 from .passthrough import is_websocket_event, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
 from .sources.base import Source
@@ -89,7 +89,9 @@ class Adapter:
     - ``timeout_margin``: seconds before the invocation's deadline (from the
       context's ``get_remaining_time_in_millis``) at which a still-running
       ASGI app is cancelled and answered with 504, before Lambda kills the
-      environment mid-response; ``None`` turns the guard off.
+      environment mid-response. Where that cannot be done (a WSGI app, an
+      ASGI app blocking its event loop), the stack of the thread running the
+      app is logged at ERROR instead. ``None`` turns the guard off.
     - ``access_log``: log one line per request (method, path, status,
       milliseconds, bytes, request id) at INFO on ``hatchway.access``.
     - ``compress``: gzip textual responses larger than 1 KB (``True``) or
@@ -196,7 +198,7 @@ class Adapter:
         else:
             from .wsgi import WsgiRunner
 
-            self.runner = WsgiRunner(app)
+            self.runner = WsgiRunner(app, timeout_margin=timeout_margin)
         self.warmups = parse_warmups(warmup)
         if self.startup == "init":
             self._initialise()
@@ -244,6 +246,14 @@ class Adapter:
         raise UnsupportedEvent(event, (s.name for s in self.sources))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
+        # Log lines written deep inside (a source's) name the invocation through this.
+        token = invocation.set(RequestFields(None, context))
+        try:
+            return self._handle(event, context)
+        finally:
+            invocation.reset(token)
+
+    def _handle(self, event: Any, context: Any) -> Any:
         try:
             source = self.source_for(event)
         except UnsupportedEvent:
@@ -279,6 +289,9 @@ class Adapter:
         except BadRequest as exc:
             logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
             return plain_response(400, "Bad Request")
+        fields = invocation.get()
+        if fields is not None:  # log lines from here on name the request
+            fields.request = request
         refused = refusal(self.passthrough, request, context)
         return request if refused is None else refused
 
@@ -368,15 +381,23 @@ class Adapter:
         is not an ``Exception`` then as a ``RuntimeError`` so the runtime survives)."""
         request_id = request_id_of(context)
         if isinstance(exc, LifespanFailure):
-            logger.error("lifespan startup failed (request id %s)", request_id)
+            logger.error(
+                "lifespan startup failed: %s %s not served (request id %s)",
+                request.method,
+                request.path,
+                request_id,
+            )
             raise exc
         if isinstance(exc, DeadlineExceeded):
             logger.error(
-                "504 Gateway Timeout: %s %s: %s (request id %s)",
+                "504 Gateway Timeout: %s %s (request id %s): %s%s",
                 request.method,
                 request.path,
-                exc,
                 request_id,
+                exc,
+                f". Where the app was awaiting (most recent call last):\n{exc.stack}"
+                if exc.stack
+                else "",
             )
             response = plain_response(504, "Gateway Timeout")
         else:

@@ -110,3 +110,8 @@ class PassthroughError(HatchwayError):
 class DeadlineExceeded(HatchwayError):
     """The ASGI app was cancelled because the invocation was about to time out;
     answered with status 504."""
+
+    def __init__(self, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        #: Where the app was awaiting when it was cancelled, formatted like a traceback.
+        self.stack = stack

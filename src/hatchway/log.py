@@ -8,13 +8,15 @@ this costs nothing.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
 
 
-__all__ = ["LazyLogger", "request_id_of"]
+__all__ = ["LazyLogger", "RequestFields", "current_request", "invocation", "request_id_of"]
 
 
 class LazyLogger:
@@ -38,3 +40,33 @@ class LazyLogger:
 def request_id_of(context: Any) -> str:
     """The invocation's request id for log lines; ``-`` without a context."""
     return str(getattr(context, "aws_request_id", None) or "-")
+
+
+class RequestFields:
+    """What a log line says about the invocation: ``GET /path (request id X)``,
+    or only ``(request id X)`` while the event is not parsed yet. Passed as a
+    ``%s`` argument, it is formatted only when the line is written."""
+
+    __slots__ = ("context", "request")
+
+    def __init__(self, request: Any, context: Any) -> None:
+        #: The parsed :class:`~hatchway.http.Request`, once there is one.
+        self.request = request
+        self.context = context
+
+    def __str__(self) -> str:
+        request_id = request_id_of(self.context)
+        request = self.request
+        if request is None:
+            return f"(request id {request_id})"
+        return f"{request.method} {request.path} (request id {request_id})"
+
+
+#: The invocation being handled, for log lines written where it is not at hand
+#: (a source parsing or rendering): set by the Adapter around each event.
+invocation: ContextVar[RequestFields | None] = ContextVar("hatchway_invocation", default=None)
+
+
+def current_request() -> object:
+    """The invocation being handled, as a log line's ``%s`` argument."""
+    return invocation.get() or "(outside an invocation)"

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .http import Response
-from .log import LazyLogger, request_id_of
+from .log import LazyLogger, RequestFields, invocation, request_id_of
 
 if TYPE_CHECKING:
     from .adapter import Adapter
@@ -139,6 +139,14 @@ class StreamingHandler:
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the
         first byte is logged and propagates: the response cannot change any more."""
+        # As in Adapter.__call__: log lines written deep inside name the invocation.
+        token = invocation.set(RequestFields(None, context))
+        try:
+            self._stream(source, event, context, out)
+        finally:
+            invocation.reset(token)
+
+    def _stream(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         adapter = self.adapter
         sink = PreludeSink(adapter, source, event, out)
         request = adapter.request_for(source, event, context)

@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, WARMUP_KEY, Request, Response
-from .log import LazyLogger
+from .log import LazyLogger, request_id_of
+from .watchdog import Watch, deadline_of
 
 __all__ = ["WsgiRunner"]
 
@@ -142,8 +143,11 @@ def _check_pair(item: tuple[Any, Any]) -> tuple[str, str]:
 class WsgiRunner:
     """Calls a WSGI app once per request and collects its whole response."""
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, *, timeout_margin: float | None = None) -> None:
         self.app = app
+        #: Seconds before the invocation's deadline at which a still-running app
+        #: is reported with its stack (None: never); it cannot be interrupted.
+        self.timeout_margin = timeout_margin
 
     def environ(self, request: Request, event: Any, context: Any) -> dict[str, Any]:
         """The PEP 3333 environ for ``request``."""
@@ -194,6 +198,18 @@ class WsgiRunner:
         return contextvars.copy_context().run(self._call, request, event, context)
 
     def _call(self, request: Request, event: Any, context: Any) -> Response:
+        margin = self.timeout_margin
+        ends = deadline_of(context) if margin is not None else None
+        if margin is None or ends is None:
+            return self._run(request, event, context)
+        watch = Watch(ends, margin, request, context, _RUN_CODE)
+        watch.arm()
+        try:
+            return self._run(request, event, context)
+        finally:
+            watch.disarm()
+
+    def _run(self, request: Request, event: Any, context: Any) -> Response:
         exchange = _Exchange()
         result: Iterable[object] = self.app(
             self.environ(request, event, context), exchange.start_response
@@ -209,13 +225,17 @@ class WsgiRunner:
                     exchange.headers_sent = True
                     chunks.append(chunk)
         except BaseException:
-            _close(result, complete=False)
+            _close(result, request, context, complete=False)
             raise
         if type(result) is not list:  # the usual answer, a list, has no close()
-            _close(result, complete=True)
+            _close(result, request, context, complete=True)
         if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
         return Response(exchange.status, exchange.headers, b"".join(chunks))
+
+
+#: Where the app is called: stacks in timeout reports start there.
+_RUN_CODE = WsgiRunner._run.__code__
 
 
 def _environ_key(name: str) -> str:
@@ -232,7 +252,7 @@ def _environ_key(name: str) -> str:
     return "HTTP_" + name.upper().replace("-", "_")
 
 
-def _close(result: object, *, complete: bool) -> None:
+def _close(result: object, request: Request, context: Any, *, complete: bool) -> None:
     """Call the iterable's close(), as PEP 3333 requires, whatever happened.
 
     An error in close() is logged, never raised: after a complete response the
@@ -245,4 +265,10 @@ def _close(result: object, *, complete: bool) -> None:
         close()
     except Exception:
         state = "a complete response" if complete else "a failed response"
-        logger.exception("the WSGI app's close() raised after %s", state)
+        logger.exception(
+            "the WSGI app's close() raised after %s: %s %s (request id %s)",
+            state,
+            request.method,
+            request.path,
+            request_id_of(context),
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 logger = logging.getLogger("handler_target")
@@ -11,6 +12,8 @@ logger = logging.getLogger("handler_target")
 
 def handler(event: Any, context: Any) -> Any:
     action = event.get("action") if isinstance(event, dict) else "raw"
+    if isinstance(event, dict) and "busy" in event:
+        time.sleep(event["busy"])  # keeps this worker busy, so the others take events
     if action == "context":
         logger.info("looking at the context")
         return {

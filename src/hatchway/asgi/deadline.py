@@ -1,43 +1,57 @@
-"""The timeout guard: cancel an ASGI app shortly before Lambda's deadline, so it
-is answered with 504 instead of the environment being killed mid-response.
+"""The timeout guard for ASGI apps: cancel the app shortly before Lambda's
+deadline, so it is answered with 504 instead of the environment being killed
+mid-response.
 
-A timer on the event loop per invocation costs more than the rest of a small
-request (the loop then walks its timer heap on every pass), so one daemon
-thread per process watches the current deadline instead: arming and disarming
-are two attribute writes. The thread looks every POLL seconds, which bounds
-how late a cancellation can come; the margin (0.5 s by default) absorbs it.
+The process's watchdog thread (:mod:`hatchway.watchdog`) asks the event loop
+to cancel the invocation's task when the time comes. When the loop does not
+get to it within one more look (POLL seconds), the loop is blocked (sync code
+in an ``async def``): the watchdog then logs where the loop's thread is stuck.
+When it does, the awaiting app's stack goes into the 504's log line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import threading
-import time
 from asyncio import current_task
-from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["POLL", "Deadline", "arm"]
+from ..watchdog import Watch, deadline_of
 
-#: How often the watchdog looks at the current deadline, in seconds.
-POLL = 0.05
+if TYPE_CHECKING:
+    from types import CodeType
+
+    from ..http import Request
+
+__all__ = ["Deadline", "arm", "await_stack"]
 
 
-class Deadline:
-    """One invocation's deadline: when it passes, its task is cancelled."""
+class Deadline(Watch):
+    """One ASGI invocation's deadline: when it passes, its task is cancelled."""
 
-    __slots__ = ("expired", "task", "when")
+    __slots__ = ("cancel_sent", "expired", "stack", "task")
 
-    def __init__(self, when: float, task: asyncio.Task[Any]) -> None:
-        self.when = when
+    reason = (
+        "the event loop is blocked (synchronous code in an async function), so "
+        "hatchway cannot cancel the app and answer 504"
+    )
+
+    def __init__(
+        self,
+        ends: float,
+        margin: float,
+        request: Request,
+        context: Any,
+        caller: CodeType,
+        task: asyncio.Task[Any],
+    ) -> None:
+        super().__init__(ends, margin, request, context, caller)
         self.task = task
+        #: Set on the loop when the task was cancelled for the deadline.
         self.expired = False
-
-    def disarm(self) -> None:
-        if _watchdog.current is self:
-            _watchdog.current = None
+        #: The watchdog asked the loop to cancel the task.
+        self.cancel_sent = False
+        #: Where the app was awaiting when it was cancelled, like a traceback.
+        self.stack = ""
 
     def uncancel(self) -> None:
         # Python 3.11+ counts cancellation requests; this one has been handled.
@@ -45,68 +59,64 @@ class Deadline:
         if uncancel is not None:
             uncancel()
 
+    def overdue(self) -> bool:
+        # On the watchdog's thread: first ask the loop to cancel; at the next
+        # look, a loop that has not done it yet is blocked.
+        if not self.cancel_sent:
+            self.cancel_sent = True
+            try:
+                self.task.get_loop().call_soon_threadsafe(self._expire)
+            except RuntimeError:  # a closed loop has nothing left to cancel
+                return True
+            return False
+        if not self.expired and not self.task.done():
+            self.report()
+        return True
+
     def _expire(self) -> None:
         # Runs on the event loop's thread.
-        if not self.task.done():
+        task = self.task
+        if not task.done():
             self.expired = True
-            self.task.cancel()
+            self.stack = await_stack(task)
+            task.cancel()
 
 
-class _Watchdog:
-    def __init__(self) -> None:
-        self.current: Deadline | None = None
-        self.thread: threading.Thread | None = None
+def await_stack(task: asyncio.Task[Any]) -> str:
+    """Where a suspended task is awaiting, formatted like a traceback.
 
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="hatchway-deadline", daemon=True)
-        self.thread.start()
-
-    def after_fork(self) -> None:
-        # Threads do not survive fork: the child starts its own when first needed.
-        self.current = None
-        self.thread = None
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(POLL)
-            deadline = self.current
-            if deadline is not None and monotonic() >= deadline.when:
-                self.current = None
-                # A closed loop has nothing left to cancel.
-                with contextlib.suppress(RuntimeError):
-                    deadline.task.get_loop().call_soon_threadsafe(deadline._expire)
-
-
-_watchdog = _Watchdog()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_watchdog.after_fork)
-
-
-def arm(context: Any, margin: float | None) -> Deadline | None:
-    """Watch the running task's deadline, ``margin`` seconds before Lambda's;
-    None when the guard is off or the context gives no deadline.
-
-    No remaining time at all when the invocation starts means no deadline was
-    given: awslambdaric and hatchway's runtime both report 0 when the Runtime
-    API's ``Lambda-Runtime-Deadline-Ms`` header is missing. Lambda never starts
-    an invocation without time left, so guarding then would only answer every
-    request that awaits anything with 504.
+    ``Task.get_stack()`` gives only the task's outermost coroutine frame while
+    it is suspended; the chain of ``cr_await`` (coroutines) and
+    ``gi_yieldfrom`` (generators) leads to the innermost one, the line that is
+    waiting.
     """
+    import traceback
+
+    frames = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append((frame, frame.f_lineno))
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return "".join(traceback.StackSummary.extract(frames).format())
+
+
+def arm(context: Any, margin: float | None, request: Request, caller: CodeType) -> Deadline | None:
+    """Watch the running task's deadline, ``margin`` seconds before Lambda's
+    (``caller``: the code of the function calling the app, see :class:`~hatchway.watchdog.Watch`);
+    None when the guard is off or the context gives no deadline (see
+    :func:`~hatchway.watchdog.deadline_of`: guarding then would only answer
+    every request that awaits anything with 504)."""
     if margin is None:
         return None
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return None
-    try:
-        millis = remaining()
-    except Exception:  # a context object of some test double: no deadline
-        return None
-    if isinstance(millis, bool) or not isinstance(millis, (int, float)) or not millis > 0:
+    ends = deadline_of(context)
+    if ends is None:
         return None
     task = current_task()
     if task is None:
         return None
-    deadline = _watchdog.current = Deadline(monotonic() + millis / 1000 - margin, task)
-    if _watchdog.thread is None:
-        _watchdog.start()
+    deadline = Deadline(ends, margin, request, context, caller, task)
+    deadline.arm()
     return deadline

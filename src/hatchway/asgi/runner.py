@@ -141,7 +141,7 @@ class AsgiRunner:
     async def run_app(self, cycle: HttpCycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
-        deadline = arm_deadline(context, self.timeout_margin)
+        deadline = arm_deadline(context, self.timeout_margin, request, _RUN_APP)
         lifespan = self.lifespan
         try:
             if lifespan is not None and not lifespan.settled:
@@ -160,7 +160,8 @@ class AsgiRunner:
             if not cycle.complete:
                 raise DeadlineExceeded(
                     f"the app was cancelled {self.timeout_margin} s before the invocation's "
-                    "deadline, its response unfinished"
+                    "deadline, its response unfinished",
+                    deadline.stack,
                 ) from None
             logger.warning(
                 "the ASGI app was cancelled at the deadline after sending its response "
@@ -186,3 +187,7 @@ class AsgiRunner:
         finally:
             if deadline is not None:
                 deadline.disarm()
+
+
+#: Where the app is called: stacks in timeout reports start there.
+_RUN_APP = AsgiRunner.run_app.__code__

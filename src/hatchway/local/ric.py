@@ -322,7 +322,10 @@ class RicRuntime:
                 "restarting the runtime, as Lambda resets the environment"
             )
             self._stop_process()
-            raise
+            # Lambda's message names the function's time-out, not the wait's slack.
+            raise TimedOut(
+                "Sandbox.Timedout", f"Task timed out after {self.timeout:.2f} seconds"
+            ) from None
 
     def _stop_process(self) -> None:
         with self._lock:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent
 from ..http import Headers
-from ..log import LazyLogger
+from ..log import LazyLogger, current_request
 
 if TYPE_CHECKING:
     from typing import Any
@@ -148,9 +148,10 @@ def collect_headers(
                     headers.append((key, header_text(item)))
     if dropped:
         logger.warning(
-            "dropped %d request header(s) whose name is not an RFC 9110 token: %s",
+            "dropped %d request header(s) whose name is not an RFC 9110 token: %s %s",
             len(dropped),
             ", ".join(repr(name)[:60] for name in dropped[:5]),
+            current_request(),
         )
     # HTTP API 2.0 moves cookies into a list; an empty one says nothing, so
     # a Cookie header (a hand-made event's) still counts then.

@@ -5,7 +5,7 @@ single-value mode, VPC Lattice)."""
 from __future__ import annotations
 
 from ..http import Response, plain_response
-from ..log import LazyLogger
+from ..log import LazyLogger, current_request
 
 __all__ = [
     "MAX_SINGLE_VALUE_COOKIES",
@@ -50,8 +50,9 @@ def too_many_cookies(grouped: dict[str, list[str]], source: str) -> Response | N
     if count <= MAX_SINGLE_VALUE_COOKIES:
         return None
     logger.error(
-        "500 Internal Server Error: the response sets %d cookies; a %s response of "
+        "500 Internal Server Error: %s: the response sets %d cookies; a %s response of "
         "single-value headers carries at most %d Set-Cookie headers",
+        current_request(),
         count,
         source,
         MAX_SINGLE_VALUE_COOKIES,
