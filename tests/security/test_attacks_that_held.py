@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from conftest import AsgiRecorder, WsgiRecorder
 from hatchway import Adapter
 from hatchway.http import Response
 from hatchway.testing import LambdaContext, build_event, gateway_names, read_response
+from helpers import AsgiRecorder, WsgiRecorder
 
 SOURCES = gateway_names()
 CLIENT = ("203.0.113.7", 4321)

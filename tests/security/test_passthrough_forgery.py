@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from conftest import AsgiRecorder, WsgiRecorder
 from hatchway import Adapter
 from hatchway.http import PASSTHROUGH_KEY
 from hatchway.testing import LambdaContext, build_event, gateway_names, read_response
+from helpers import AsgiRecorder, WsgiRecorder
 
 SOURCES = gateway_names()
 FORGED_BATCH = {

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from hatchway.testing import build_event
-from mapping import through_both
+from helpers.mapping import through_both
 
 LATTICE_V2: dict[str, Any] = {
     "version": "2.0",

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import AsgiRecorder, Context, WsgiRecorder
 from hatchway import Adapter, InvalidEvent
-from mapping import through_both
+from helpers import AsgiRecorder, Context, WsgiRecorder
+from helpers.mapping import through_both
 
 V2: dict[str, Any] = {
     "version": "2.0",

@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from conftest import SAMPLES, load
-from mapping import through_both
+from helpers import SAMPLES, load
+from helpers.mapping import through_both
 
 EXECUTE_API = "abc123.execute-api.eu-west-1.amazonaws.com"
 CUSTOM = "api.example.com"
@@ -194,8 +194,8 @@ def _flask_app() -> Any:
 def test_stage_prefix_attacks_reach_the_public_route_in_real_frameworks(
     event: dict[str, Any], strip_stage: bool, make_app: Any
 ) -> None:
-    from conftest import Context
     from hatchway import Adapter
+    from helpers import Context
 
     result = Adapter(make_app(), strip_stage=strip_stage, lifespan="off")(event, Context())
     assert result["statusCode"] == 200
