@@ -160,8 +160,8 @@ def test_the_wsgi_guard_loads_neither_asyncio_nor_logging() -> None:
     code = textwrap.dedent(
         f"""
         import sys, time
-        sys.path.insert(0, {str(Path(__file__).parents[1])!r})
-        from helpers.events import http_api
+        sys.path.insert(0, {str(Path(__file__).parents[1] / "helpers")!r})
+        from events import http_api
         from hatchway import Adapter
 
         class Context:

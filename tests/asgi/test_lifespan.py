@@ -234,7 +234,7 @@ SCRIPT = textwrap.dedent(
     """
     import os, signal, sys, time
     sys.path.insert(0, {tests!r})
-    from helpers.events import http_api
+    from events import http_api
     from hatchway import Adapter
 
     log = open({log!r}, "a", buffering=1)
@@ -266,7 +266,8 @@ SCRIPT = textwrap.dedent(
 def run_script(tmp_path: Path, *, chain: bool, wait: bool) -> tuple[subprocess.Popen[bytes], Path]:
     log = tmp_path / "log.txt"
     log.touch()
-    code = SCRIPT.format(tests=str(Path(__file__).parents[1]), log=str(log), chain=chain, wait=wait)
+    helpers = Path(__file__).parents[1] / "helpers"
+    code = SCRIPT.format(tests=str(helpers), log=str(log), chain=chain, wait=wait)
     process = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 20
     while "ready" not in log.read_text():
@@ -313,8 +314,8 @@ def test_forked_child_gets_a_new_loop_and_its_own_startup(tmp_path: Path) -> Non
     code = textwrap.dedent(
         f"""
         import asyncio, os, sys
-        sys.path.insert(0, {str(Path(__file__).parents[1])!r})
-        from helpers.events import http_api
+        sys.path.insert(0, {str(Path(__file__).parents[1] / "helpers")!r})
+        from events import http_api
         from hatchway import Adapter
 
         starts = []
@@ -368,8 +369,8 @@ def test_shutdown_is_bounded_well_within_lambdas_sigterm_grace(tmp_path: Path, s
     code = textwrap.dedent(
         f"""
         import asyncio, pathlib, sys, time
-        sys.path.insert(0, {str(Path(__file__).parents[1])!r})
-        from helpers.events import http_api
+        sys.path.insert(0, {str(Path(__file__).parents[1] / "helpers")!r})
+        from events import http_api
         from hatchway import Adapter
 
         async def app(scope, receive, send):

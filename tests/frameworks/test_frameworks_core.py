@@ -135,11 +135,11 @@ def test_django_wsgi_and_asgi() -> None:
     code = textwrap.dedent(
         f"""
         import json, sys
-        sys.path.insert(0, {str(Path(__file__).parents[1])!r})
-        from helpers import django_site
+        sys.path.insert(0, {str(Path(__file__).parents[1] / "helpers")!r})
+        import django_site
         from django.core.handlers.asgi import ASGIHandler
         from django.core.handlers.wsgi import WSGIHandler
-        from helpers.events import rest_api
+        from events import rest_api
         from hatchway import Adapter
 
         out = {{}}

@@ -253,8 +253,8 @@ def test_wsgi_path_never_imports_asyncio() -> None:
     code = textwrap.dedent(
         f"""
         import sys
-        sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parents[1])!r})
-        from helpers.events import http_api
+        sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parents[1] / "helpers")!r})
+        from events import http_api
         from hatchway import Adapter
         def app(environ, start_response):
             start_response("200 OK", [("Content-Type", "text/plain")])
