@@ -57,18 +57,18 @@ def hatchway_stdlib_base64(app: Any) -> Handler:
     """hatchway as it runs without the ``speedups`` extra: with the standard
     library's base64 encoder, whether or not pybase64 is installed here."""
     from hatchway import Adapter
-    from hatchway.sources import _body
+    from hatchway.sources import body as body_module
 
     adapter = Adapter(app)
 
     def handler(event: dict[str, Any], context: Any) -> Any:
         # A private switch, set per call: the contenders share one process.
-        found = _body._pybase64
-        _body._pybase64 = False
+        found = body_module._pybase64
+        body_module._pybase64 = False
         try:
             return adapter(event, context)
         finally:
-            _body._pybase64 = found
+            body_module._pybase64 = found
 
     return handler
 

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
         UnsupportedEvent,
     )
     from .http import Request, Response
-    from .sources.base import Event, SourceOptions
-    from .sources.protocols import Source
+    from .sources.base import Event, Source, SourceOptions
 
 __all__ = [
     "Adapter",
@@ -58,7 +57,7 @@ _HOMES = {
     "Response": ".http",
     "Event": ".sources.base",
     "SourceOptions": ".sources.base",
-    "Source": ".sources.protocols",
+    "Source": ".sources.base",
 }
 
 

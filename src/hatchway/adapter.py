@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 # public signatures (documentation tools, dependency injection) must resolve them.
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._log import LazyLogger, RequestFields, invocation, request_id_of
 from .batch import passthrough_for
 from .compression import Compressor, compress_option, rescue_oversized
 from .doctor import make_doctor
@@ -27,11 +26,12 @@ from .lifecycle import (
     run_warmups,
     snap_start,
 )
-from .limits import SYNC_INVOKE_LIMIT, fits
+from .limits import SYNC_INVOKE_LIMIT, oversize
+from .log import LazyLogger, RequestFields, invocation, request_id_of
 from .passthrough import is_websocket_event, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
-from .sources._body import BodyCodec
-from .sources.protocols import Source
+from .sources.base import Source
+from .sources.body import BodyCodec
 
 if TYPE_CHECKING:
     #: What runs the app: an ASGI or WSGI runner, called per request.
@@ -162,7 +162,7 @@ class Adapter:
         self.options = SourceOptions(
             base_path=_normalise_base_path(base_path),
             strip_stage=_flag("strip_stage", strip_stage),
-            body=BodyCodec(_media_types("text_mime_types", text_mime_types)),
+            codec=BodyCodec(_media_types("text_mime_types", text_mime_types)),
         )
         self.exclude_headers = frozenset(
             _header_name("exclude_headers", h).lower()
@@ -178,15 +178,12 @@ class Adapter:
         self.sources: tuple[Source, ...] = custom + BUILTIN_SOURCES
         self.passthrough = passthrough_for(passthrough, self.options.base_path)
         minimum = compress_option(compress)  # hatchway.compression
-        self.compressor = None if minimum is None else Compressor(minimum, self.options.body)
+        self.compressor = None if minimum is None else Compressor(minimum, self.options.codec)
         #: Names of the sources whose events get streamed responses (see docs/streaming.md).
         self.streaming: frozenset[str] = frozenset()
         if streaming is not False:
-            # Only for the option: the streaming module stays off the import path.
-            from .streaming import streaming_sources
-
             can_stream = (s.name for s in self.sources if hasattr(s, "render_prelude"))
-            self.streaming = streaming_sources(streaming, kind, can_stream)
+            self.streaming = _streaming_names(streaming, kind, can_stream)
         self.doctor = make_doctor(doctor, self.options, self.streaming)  # hatchway.doctor
         self.runner: Runner
         if kind == "asgi":
@@ -250,89 +247,132 @@ class Adapter:
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         # Log lines written deep inside (a source's) name the invocation through this.
-        fields = RequestFields(None, context)
-        token = invocation.set(fields)
+        token = invocation.set(RequestFields(None, context))
         try:
-            return self._handle(event, context, fields)
+            return self._handle(event, context)
         finally:
             invocation.reset(token)
 
-    def _handle(self, event: Any, context: Any, fields: RequestFields) -> Any:
+    def _handle(self, event: Any, context: Any) -> Any:
         try:
             source = self.source_for(event)
         except UnsupportedEvent:
             if self.passthrough is None or is_websocket_event(event):
                 raise
-            return self.passthrough(event, context, self._run)
-        options = self.options
-        try:
-            request = source.parse(event, options)
-        except BadRequest as exc:
-            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
-            return source.render(plain_response(400, "Bad Request"), event, options)
-        fields.request = request
-        refused = refusal(self.passthrough, request, context)
-        if refused is not None:
-            return source.render(refused, event, options)
+            return self.passthrough(event, context, self.run_app)
+        request = self.request_for(source, event, context)
+        if isinstance(request, Response):
+            return source.render(request, event, self.options)
         if self.doctor is not None:
             self.doctor.check_request(source, event, request, context)
         started = time.perf_counter() if self.access_log else 0.0
-        response = self._run(request, event, context)
-        if self.exclude_headers:
-            excluded = self.exclude_headers
-            response.headers = [h for h in response.headers if h[0].lower() not in excluded]
+        response = self.run_app(request, event, context)
+        response.headers = self.outgoing_headers(response.headers)
         if self.compressor is not None:
             response = self.compressor(response, request, source, event)
-        # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
-        limit_of = getattr(source, "response_limit", None)
-        limit = limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
-        # Every source renders a body at least as large as its bytes: one over
-        # the limit is refused before rendering costs memory in proportion to it.
-        size = len(response.body)
-        within = rendered = size <= limit
-        if rendered:
-            result = source.render(response, event, options)
-            within, size = fits(result, limit)
-        if not within:  # gzip may make it fit, for a client that accepts it
-            within, response, rescued = rescue_oversized(
-                source, event, options, request, response, limit, size, context
-            )
-            if rescued is not None:
-                result = rescued
-        if not within:
-            logger.error(
-                "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
-                "%d-byte limit (request id %s)",
-                source.name,
-                request.method,
-                request.path,
-                size if rendered else f"at least {size}",
-                limit,
-                request_id_of(context),
-            )
-            response = plain_response(500, "Internal Server Error: response too large")
-            result = source.render(response, event, options)
+        limit = self.response_limit(source, event)
+        result, response = self.render(source, response, request, event, context, limit)
         if self.doctor is not None:
             self.doctor.check_response(source, event, request, result, limit, context)
-        if self.access_log:
-            access_logger.info(
-                "%s %s %d %.1fms %d bytes (request id %s)",
-                request.method,
-                request.path,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                len(response.body),
-                request_id_of(context),
-            )
+        self.log_access(request, response.status, len(response.body), started, context)
         return result
 
-    def _run(self, request: Request, event: Any, context: Any) -> Response:
+    # The steps of an invocation, shared by this buffered path and the streamed
+    # one (hatchway.streaming.StreamingHandler).
+
+    def request_for(self, source: Source, event: Any, context: Any) -> Request | Response:
+        """The request ``source`` makes of ``event``, or hatchway's own early
+        answer, logged: 400 for a request the app cannot be given, 404 for an
+        HTTP request aimed at the pass-through route."""
+        try:
+            request = source.parse(event, self.options)
+        except BadRequest as exc:
+            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
+            return plain_response(400, "Bad Request")
+        fields = invocation.get()
+        if fields is not None:  # log lines from here on name the request
+            fields.request = request
+        refused = refusal(self.passthrough, request, context)
+        return request if refused is None else refused
+
+    def run_app(self, request: Request, event: Any, context: Any) -> Response:
+        """The app's response to ``request``; a failure answered by :meth:`error_response`."""
         try:
             return self.runner(request, event, context)
         except BaseException as exc:
             # BaseException too: a CancelledError, SystemExit, KeyboardInterrupt or
             # GeneratorExit from the app would otherwise end the runtime process.
             return self.error_response(exc, request, context)
+
+    def outgoing_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The response headers without those named in ``exclude_headers``."""
+        excluded = self.exclude_headers
+        if not excluded:
+            return headers
+        return [h for h in headers if h[0].lower() not in excluded]
+
+    def response_limit(self, source: Source, event: Any) -> int:
+        """The largest result, in bytes, the service in front of ``source`` takes."""
+        # A source with a limit of its own says it per event (Lambda@Edge's differ by trigger).
+        limit_of = getattr(source, "response_limit", None)
+        return limit_of(event) if limit_of is not None else SYNC_INVOKE_LIMIT
+
+    def render(
+        self,
+        source: Source,
+        response: Response,
+        request: Request,
+        event: Any,
+        context: Any,
+        limit: int,
+    ) -> tuple[dict[str, Any], Response]:
+        """The result dict for ``response``, and the response it renders: sent
+        gzip-compressed when only that brings it within ``limit`` bytes (and
+        the client takes gzip), else a logged 500."""
+        # Every source renders a body at least as large as its bytes: one over
+        # the limit is refused before rendering costs memory in proportion to it.
+        size = len(response.body)
+        if size <= limit:
+            result = source.render(response, event, self.options)
+            rendered_size = oversize(result, limit)
+            if rendered_size is None:
+                return result, response
+            size, measured = rendered_size, str(rendered_size)
+        else:
+            measured = f"at least {size}"
+        # gzip may make it fit, for a client that accepts it
+        fits_now, response, rescued = rescue_oversized(
+            source, event, self.options, request, response, limit, size, context
+        )
+        if fits_now and rescued is not None:
+            return rescued, response
+        logger.error(
+            "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
+            "%d-byte limit (request id %s)",
+            source.name,
+            request.method,
+            request.path,
+            measured,
+            limit,
+            request_id_of(context),
+        )
+        response = plain_response(500, "Internal Server Error: response too large")
+        return source.render(response, event, self.options), response
+
+    def log_access(
+        self, request: Request, status: int, size: int, started: float, context: Any
+    ) -> None:
+        """The access log line for an answered request, with ``access_log=True``."""
+        if self.access_log:
+            access_logger.info(
+                "%s %s %d %.1fms %d bytes (request id %s)",
+                request.method,
+                request.path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                size,
+                request_id_of(context),
+            )
 
     def error_response(self, exc: BaseException, request: Request, context: Any) -> Response:
         """The answer to an app that failed with ``exc``, logged with the request
@@ -374,6 +414,41 @@ class Adapter:
                 raise RuntimeError(f"the app raised {type(exc).__name__}: {exc}") from exc
             raise exc
         return response
+
+
+#: ``streaming=True``: the sources that stream when nothing else is said.
+_DEFAULT_STREAMING = frozenset({"function-url"})
+
+
+def _streaming_names(
+    streaming: bool | Iterable[str], interface: str, can_stream: Iterable[str] = ()
+) -> frozenset[str]:
+    """The ``Adapter(streaming=...)`` option as a set of source names, each one
+    of ``can_stream`` (the sources with a streamed response format)."""
+    if streaming is False or streaming is None:
+        return frozenset()
+    if streaming is True:
+        names = _DEFAULT_STREAMING
+    elif isinstance(streaming, str) or not isinstance(streaming, Iterable):
+        raise TypeError(
+            f"streaming takes True or a list of source names such as ['function-url'], "
+            f"not {streaming!r}"
+        )
+    else:
+        names = frozenset(streaming)
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"streaming takes source names, not {type(name).__name__}")
+        allowed = sorted(set(can_stream))
+        for name in sorted(names):
+            if name not in allowed:
+                raise ValueError(
+                    f"streaming names {name!r}, which cannot stream; choose from "
+                    f"{', '.join(map(repr, allowed))}"
+                )
+    if names and interface != "asgi":
+        raise ValueError("streaming needs an ASGI app; this app is WSGI")
+    return names
 
 
 def _choice(option: str, value: object, allowed: tuple[str, ...]) -> None:

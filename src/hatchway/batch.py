@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .errors import HatchwayError, LifespanFailure, PassthroughError, UnsupportedEvent
+from .log import LazyLogger, request_id_of
 from .passthrough import EventRoute, make_passthrough
 
 if TYPE_CHECKING:
@@ -116,8 +116,6 @@ class BatchPassthrough:
     def refuses(self, request: Request) -> bool:
         """Whether an HTTP ``request`` is for one of the record routes: refused
         like the whole-event route's, so no client can post a forged record."""
-        # EventRoute.refuses comes with the pass-through forgery guard (sec-core's
-        # branch); drop this ignore when it is merged.
         return any(route.refuses(request) for route in self.routes.values())
 
     def __call__(self, event: Any, context: Any, run: RunApp) -> Any:

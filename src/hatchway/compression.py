@@ -18,17 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .http import Request, Response
-from .limits import fits
+from .limits import escapes_non_ascii, rendered_size
+from .log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from .sources._body import BodyCodec
-    from .sources.base import SourceOptions
-    from .sources.protocols import Source
+    from .sources.base import Source, SourceOptions
+    from .sources.body import BodyCodec
 
 __all__ = [
     "DEFAULT_MINIMUM",
@@ -273,7 +272,7 @@ def rescue_oversized(
     it), compressed if that makes it fit: ``(True, compressed, rendered)``;
     else ``(False, response, None)`` and the Adapter answers 500. Logged at
     WARNING whenever gzip was tried."""
-    codec = options.body
+    codec = options.codec
     if (
         not compressible(response, codec)
         or not accepts_gzip(request.headers)
@@ -282,8 +281,8 @@ def rescue_oversized(
         return False, response, None
     compressed = gzip_response(response, RESCUE_LEVEL)
     rendered = source.render(compressed, event, options)
-    fits_now, new_size = fits(rendered, limit)
-    if not fits_now:
+    new_size = rendered_size(rendered, escapes_non_ascii())
+    if new_size > limit:
         logger.warning(
             "the %s response to %s %s (%d bytes) is over the %d-byte limit, and still "
             "%d bytes gzip-compressed (request id %s)",

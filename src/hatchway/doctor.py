@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._log import LazyLogger, request_id_of
 from ._typing import TYPE_CHECKING
 from .compression import event_header, rest_binary_evidence
+from .log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
     from typing import Any
 
     from .http import Request
-    from .sources.base import SourceOptions
-    from .sources.protocols import Source
+    from .sources.base import Source, SourceOptions
 
 __all__ = ["CODES", "Doctor", "make_doctor"]
 
@@ -54,7 +53,7 @@ class Doctor:
 
     def __init__(self, options: SourceOptions, streaming: frozenset[str]) -> None:
         self.base_path = options.base_path
-        self.codec = options.body
+        self.codec = options.codec
         self.streaming = streaming
         #: Codes logged (or settled) in this environment.
         self.fired: set[str] = set()

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
-from ._log import LazyLogger
 from .http import Request, Response
+from .log import LazyLogger
 
 __all__ = [
     "STARTUPS",

@@ -10,7 +10,7 @@ the default separators, UTF-8. :func:`rendered_size` computes it exactly
 without serialising: it counts what JSON escaping adds to each string
 (quotes, backslashes and control characters; with ``ensure_ascii``, every
 non-ASCII character as ``\\uXXXX`` and a character beyond the BMP as a
-surrogate pair of them, 12 bytes). :func:`fits` first takes a bound that
+surrogate pair of them, 12 bytes). :func:`oversize` first takes a bound that
 needs only lengths, and counts only when that bound is over the limit.
 """
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["SYNC_INVOKE_LIMIT", "escapes_non_ascii", "fits", "rendered_size"]
+__all__ = ["SYNC_INVOKE_LIMIT", "escapes_non_ascii", "oversize", "rendered_size"]
 
 #: The synchronous invocation payload limit, in bytes (6 MB as Lambda counts it).
 SYNC_INVOKE_LIMIT = 6_291_556
@@ -77,13 +77,14 @@ def rendered_size(value: Any, ensure_ascii: bool) -> int:
     return _size(value, ensure_ascii)
 
 
-def fits(result: dict[str, Any], limit: int) -> tuple[bool, int]:
-    """Whether the response dict ``result`` is within ``limit`` bytes, and
-    its exact size when it had to be counted (``0`` when a bound sufficed).
+def oversize(result: dict[str, Any], limit: int) -> int | None:
+    """The exact rendered size of the response dict ``result`` if it is over
+    ``limit`` bytes; None when it is within.
 
-    The bound needs only lengths (every character at its costliest escape; a
-    base64 body at its own length), so a response clearly within the limit
-    costs a walk over its few fields; counting reads each string once, a
+    A bound that needs only lengths comes first (every character at its
+    costliest escape; a base64 body at its own length), so a response clearly
+    within the limit costs a walk over its few fields; only a bound over the
+    limit is followed by the exact count, which reads each string once, a
     piece at a time, and copies none of it whole.
     """
     bound = _bound(result)
@@ -91,9 +92,9 @@ def fits(result: dict[str, Any], limit: int) -> tuple[bool, int]:
     if body is not None:  # the base64 alphabet is never escaped
         bound += len(body) + 2 - _bound(body)
     if bound <= limit:
-        return True, 0
+        return None
     size = rendered_size(result, escapes_non_ascii())
-    return size <= limit, size
+    return size if size > limit else None
 
 
 def _base64_body(result: dict[str, Any]) -> str | None:

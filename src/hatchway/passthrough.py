@@ -23,17 +23,15 @@ through the gateway.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
-from ._log import LazyLogger, request_id_of
-from ._typing import TYPE_CHECKING
 from .errors import PassthroughError
 from .http import Request, Response, plain_response
-from .sources._paths import from_decoded, mount_point
+from .log import LazyLogger, request_id_of
+from .sources.paths import from_decoded, mount_point
 
 if TYPE_CHECKING:
     from typing import Any
-
-    from .batch import BatchPassthrough
 
 __all__ = [
     "EventRequest",
@@ -125,13 +123,18 @@ class _CallablePassthrough:
         return self.function(event, context)
 
 
-#: What the adapter calls for an event no source recognised.
-Passthrough = EventRoute | _CallablePassthrough
+class Passthrough(Protocol):
+    """What the adapter calls for an event no source recognised: an
+    :class:`EventRoute`, a callable's wrapper, a :class:`~hatchway.batch.BatchPassthrough`."""
+
+    def refuses(self, request: Request) -> bool:
+        """Whether an HTTP ``request`` aims at a route only events may reach."""
+
+    def __call__(self, event: Any, context: Any, run: RunApp) -> Any:
+        """The handler's return value for ``event``."""
 
 
-def refusal(
-    passthrough: Passthrough | BatchPassthrough | None, request: Request, context: Any
-) -> Response | None:
+def refusal(passthrough: Passthrough | None, request: Request, context: Any) -> Response | None:
     """The 404 for an HTTP ``request`` aimed at the pass-through route (logged),
     or None: the Adapter and the streaming handler answer it before the app runs."""
     if passthrough is None or not passthrough.refuses(request):

@@ -18,13 +18,12 @@ Nothing here imports asyncio until an ASGI app is streamed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ._log import LazyLogger, RequestFields, invocation, request_id_of
-from .errors import BadRequest
-from .http import Response, plain_response
-from .passthrough import refusal
+from .http import Response
+from .log import LazyLogger, RequestFields, invocation, request_id_of
 
 if TYPE_CHECKING:
     from .adapter import Adapter
@@ -35,10 +34,10 @@ __all__ = [
     "PRELUDE_CONTENT_TYPE",
     "ByteSink",
     "PreludeReader",
+    "PreludeSink",
     "StreamingHandler",
     "read_prelude",
     "read_streamed",
-    "streaming_sources",
 ]
 
 logger = LazyLogger("hatchway")
@@ -47,39 +46,6 @@ logger = LazyLogger("hatchway")
 PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
 #: What separates the prelude from the body.
 DELIMITER = b"\0" * 8
-#: ``streaming=True``: the sources that stream when nothing else is said.
-_DEFAULT_SOURCES = frozenset({"function-url"})
-
-
-def streaming_sources(
-    streaming: bool | Iterable[str], interface: str, can_stream: Iterable[str] = ()
-) -> frozenset[str]:
-    """The ``Adapter(streaming=...)`` option as a set of source names, each one
-    of ``can_stream`` (the sources with a streamed response format)."""
-    if streaming is False or streaming is None:
-        return frozenset()
-    if streaming is True:
-        names = _DEFAULT_SOURCES
-    elif isinstance(streaming, str) or not isinstance(streaming, Iterable):
-        raise TypeError(
-            f"streaming takes True or a list of source names such as ['function-url'], "
-            f"not {streaming!r}"
-        )
-    else:
-        names = frozenset(streaming)
-        for name in names:
-            if not isinstance(name, str):
-                raise TypeError(f"streaming takes source names, not {type(name).__name__}")
-        allowed = sorted(set(can_stream))
-        for name in sorted(names):
-            if name not in allowed:
-                raise ValueError(
-                    f"streaming names {name!r}, which cannot stream; choose from "
-                    f"{', '.join(map(repr, allowed))}"
-                )
-    if names and interface != "asgi":
-        raise ValueError("streaming needs an ASGI app; this app is WSGI")
-    return names
 
 
 class ByteSink(Protocol):
@@ -88,33 +54,37 @@ class ByteSink(Protocol):
     def write(self, data: bytes) -> None: ...
 
 
-class _PreludeSink:
+class PreludeSink:
     """Writes the prelude when the response head is known, then the body chunks."""
 
-    __slots__ = ("begun", "event", "handler", "out", "source")
+    __slots__ = ("adapter", "begun", "event", "out", "size", "source", "status")
 
     def __init__(
-        self, handler: StreamingHandler, source: StreamingSource, event: Event, out: ByteSink
+        self, adapter: Adapter, source: StreamingSource, event: Event, out: ByteSink
     ) -> None:
-        self.handler = handler
+        self.adapter = adapter
         self.source = source
         self.event = event
         self.out = out
+        #: Whether the prelude left (after that, errors cannot change the status).
         self.begun = False
+        self.status = 0
+        #: Body bytes written, for the access log.
+        self.size = 0
 
     def begin(self, status: int, headers: list[tuple[str, str]]) -> None:
         import json
 
         self.begun = True
-        excluded = self.handler.adapter.exclude_headers
-        if excluded:
-            headers = [h for h in headers if h[0].lower() not in excluded]
+        self.status = status
+        adapter = self.adapter
         prelude = self.source.render_prelude(
-            status, headers, self.event, self.handler.adapter.options
+            status, adapter.outgoing_headers(headers), self.event, adapter.options
         )
         self.out.write(json.dumps(prelude, separators=(",", ":")).encode("utf-8") + DELIMITER)
 
     def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
         self.out.write(chunk)
 
     def respond(self, response: Response) -> None:
@@ -128,10 +98,12 @@ class StreamingHandler:
     """Streams an :class:`~hatchway.Adapter`'s responses for the sources it names.
 
     Built once per process (by the runtime loop): :meth:`source_for` tells
-    whether an event streams; :meth:`__call__` runs it. Errors follow the
-    Adapter's: before the first byte an app error becomes a 500 response
-    (or propagates with ``errors="raise"``); after it, the error propagates
-    and the caller reports it (the runtime loop through the error trailers).
+    whether an event streams; :meth:`__call__` runs it, through the Adapter's
+    own steps (its early answers, error responses, excluded headers and access
+    log). Errors follow the Adapter's: before the first byte an app error
+    becomes a 500 response (or propagates with ``errors="raise"``); after it,
+    the error propagates and the caller reports it (the runtime loop through
+    the error trailers).
     """
 
     def __init__(self, adapter: Adapter) -> None:
@@ -167,37 +139,24 @@ class StreamingHandler:
     def __call__(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         """Stream the answer to ``event`` into ``out``. An app error after the
         first byte is logged and propagates: the response cannot change any more."""
-        fields = RequestFields(None, context)
-        token = invocation.set(fields)
+        # As in Adapter.__call__: log lines written deep inside name the invocation.
+        token = invocation.set(RequestFields(None, context))
         try:
-            self._stream(source, event, context, out, fields)
+            self._stream(source, event, context, out)
         finally:
             invocation.reset(token)
 
-    def _stream(
-        self,
-        source: StreamingSource,
-        event: Event,
-        context: Any,
-        out: ByteSink,
-        fields: RequestFields,
-    ) -> None:
+    def _stream(self, source: StreamingSource, event: Event, context: Any, out: ByteSink) -> None:
         adapter = self.adapter
-        sink = _PreludeSink(self, source, event, out)
-        try:
-            request = source.parse(event, adapter.options)
-        except BadRequest as exc:
-            logger.warning("400 Bad Request (request id %s): %s", request_id_of(context), exc)
-            sink.respond(plain_response(400, "Bad Request"))
+        sink = PreludeSink(adapter, source, event, out)
+        request = adapter.request_for(source, event, context)
+        if isinstance(request, Response):
+            sink.respond(request)
             return
-        fields.request = request
-        refused = refusal(adapter.passthrough, request, context)
-        if refused is not None:
-            sink.respond(refused)
-            return
+        started = time.perf_counter() if adapter.access_log else 0.0
         try:
             self.streamer(request, event, context, sink)
-        except BaseException as exc:  # SystemExit & co. too: see Adapter._run
+        except BaseException as exc:  # SystemExit & co. too: see Adapter.run_app
             if sink.begun:
                 logger.exception(
                     "streamed response interrupted: %s %s failed after the first byte "
@@ -208,6 +167,7 @@ class StreamingHandler:
                 )
                 raise
             sink.respond(adapter.error_response(exc, request, context))
+        adapter.log_access(request, sink.status, sink.size, started, context)
 
 
 # The gateway direction.
@@ -251,7 +211,7 @@ def read_prelude(prelude: Any, source: str) -> tuple[int, list[tuple[str, str]]]
     """The status and headers a gateway makes of a prelude: ``statusCode``
     (200 when absent), ``headers``, ``multiValueHeaders`` and ``cookies``
     (each a Set-Cookie header)."""
-    from .sources import _gateway as gateway
+    from .sources import gateway
     from .sources.base import MalformedResponse
 
     if not isinstance(prelude, Mapping):

@@ -30,7 +30,7 @@ import time
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from ._log import LazyLogger, request_id_of
+from .log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
     from types import CodeType, FrameType

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
-from ._log import LazyLogger, request_id_of
 from .errors import ProtocolError
 from .http import PASSTHROUGH_KEY, WARMUP_KEY, Request, Response
+from .log import LazyLogger, request_id_of
 from .watchdog import Watch, deadline_of
 
 __all__ = ["WsgiRunner"]

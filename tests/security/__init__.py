@@ -1,2 +1,2 @@
-"""Security regression suite: each attack from the adversarial review (issue 24),
+"""Security regression suite: each attack of an adversarial review,
 replayed through the real Adapter so that what held keeps holding."""

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from conftest import Context
-from events import http_api
 from hatchway import Adapter
 from hatchway.streaming import StreamingHandler
 from hatchway.testing import LambdaContext, build_event, read_response
+from helpers import Context
+from helpers.events import http_api
 
 
 def raises(exc_type: type[BaseException]) -> Callable[[], None]:

@@ -1,4 +1,4 @@
-"""The attacks of issue 24's review that hatchway withstood, replayed so they
+"""The attacks of a security review that hatchway withstood, replayed so they
 keep failing: spoofed client IP and host, header injection in responses, lost
 Set-Cookie headers, and an inexact size guard for ASCII and binary bodies.
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from conftest import AsgiRecorder, WsgiRecorder
 from hatchway import Adapter
 from hatchway.http import Response
 from hatchway.testing import LambdaContext, build_event, gateway_names, read_response
+from helpers import AsgiRecorder, WsgiRecorder
 
 SOURCES = gateway_names()
 CLIENT = ("203.0.113.7", 4321)

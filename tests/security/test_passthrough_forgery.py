@@ -1,4 +1,4 @@
-"""M1: the pass-through path must not be a public HTTP route.
+"""The pass-through path must not be a public HTTP route.
 
 With ``Adapter(app, passthrough="/events")`` a client could ``POST /events``
 through any gateway with a forged SQS batch, and the app could not tell it from
@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from conftest import AsgiRecorder, WsgiRecorder
 from hatchway import Adapter
 from hatchway.http import PASSTHROUGH_KEY
 from hatchway.testing import LambdaContext, build_event, gateway_names, read_response
+from helpers import AsgiRecorder, WsgiRecorder
 
 SOURCES = gateway_names()
 FORGED_BATCH = {

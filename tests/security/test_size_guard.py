@@ -1,13 +1,13 @@
-"""M2, M6 and the slow guard: the response-size guard measures exactly what the
+"""The response-size guard measures exactly what the
 runtime client sends, never serialises to do so, and refuses an oversized body
 before rendering it.
 
-- M2: with ``ensure_ascii`` JSON an emoji is 12 bytes (a surrogate pair of
+- With ``ensure_ascii`` JSON an emoji is 12 bytes (a surrogate pair of
   ``\\uXXXX``), but the guard assumed at most 6 per character: ~12.6 MB of emoji
   text passed the 6 MB guard and Lambda failed the invocation opaquely; Lambda@Edge
   renders header names twice, which the guard counted once. ``ensure_ascii`` was
   chosen by Python version, not by ``AWS_EXECUTION_ENV`` as awslambdaric does.
-- M6: an oversized response was fully rendered (base64, then JSON) before being
+- An oversized response was fully rendered (base64, then JSON) before being
   refused: about 5x its body in memory.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from hatchway import Adapter
-from hatchway.limits import SYNC_INVOKE_LIMIT, escapes_non_ascii, fits, rendered_size
+from hatchway.limits import SYNC_INVOKE_LIMIT, escapes_non_ascii, oversize, rendered_size
 from hatchway.testing import LambdaContext, build_event, gateway_names
 
 SOURCES = gateway_names()
@@ -142,7 +142,7 @@ def test_escaping_is_chosen_as_awslambdaric_chooses_it(
     assert escapes_non_ascii() is escaped
 
 
-# M2: emoji text over the limit gets the logged 500.
+# Emoji text over the limit gets the logged 500.
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_edge_header_names_count_twice(headers: int) -> None:
     whole = source.render(response, event, handler.options)
     over = dumped_size(whole, True) > EDGE_VIEWER_LIMIT
     assert result["status"] == ("500" if over else "200")
-    assert fits(whole, EDGE_VIEWER_LIMIT)[0] is not over
+    assert (oversize(whole, EDGE_VIEWER_LIMIT) is not None) is over
 
 
 @pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "utf8"])
@@ -211,11 +211,11 @@ def test_guard_decides_exactly_at_the_limit(
         monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.12")
     result = rendered("apigw-rest", text * 3000)
     size = dumped_size(result, ensure_ascii)
-    assert fits(result, size) == (True, 0) or fits(result, size) == (True, size)
-    assert fits(result, size - 1) == (False, size)
+    assert oversize(result, size) is None
+    assert oversize(result, size - 1) == size
 
 
-# M6: refused before it is rendered.
+# Refused before it is rendered.
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""M7 and the client-address Low items (issue 24): scheme, port and client IP
+"""Scheme, port and client IP
 come only from what the AWS service in front sets, never from headers a
 client can send through it.
 
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from hatchway.testing import build_event
-from mapping import through_both
+from helpers.mapping import through_both
 
 LATTICE_V2: dict[str, Any] = {
     "version": "2.0",

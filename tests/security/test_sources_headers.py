@@ -1,4 +1,4 @@
-"""The Low items of issue 24 that live in the sources: header-name aliasing,
+"""Lesser attacks on the sources: header-name aliasing,
 lone surrogates, Function URL detection, too many cookies for a single-value
 header map. Each test replays the attack and checks it is refused cleanly."""
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import AsgiRecorder, Context, WsgiRecorder
 from hatchway import Adapter, InvalidEvent
-from mapping import through_both
+from helpers import AsgiRecorder, Context, WsgiRecorder
+from helpers.mapping import through_both
 
 V2: dict[str, Any] = {
     "version": "2.0",

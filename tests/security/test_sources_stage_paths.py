@@ -1,4 +1,4 @@
-"""H1 and H2 (issue 24): the app must route exactly the path API Gateway
+"""The app must route exactly the path API Gateway
 routed (and authorized), never one with a stage segment removed that AWS did
 not put there, nor one with a stage segment AWS did put there left in.
 
@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from conftest import SAMPLES, load
-from mapping import through_both
+from helpers import SAMPLES, load
+from helpers.mapping import through_both
 
 EXECUTE_API = "abc123.execute-api.eu-west-1.amazonaws.com"
 CUSTOM = "api.example.com"
@@ -116,7 +116,7 @@ def rows() -> list[Any]:
 
 
 @pytest.mark.parametrize(("stage", "source", "domain", "routed", "strip_stage"), rows())
-def test_h1_h2_stage_prefix_attack_routes_where_api_gateway_routed(
+def test_stage_prefix_attack_routes_where_api_gateway_routed(
     stage: str, source: str, domain: str, routed: str, strip_stage: bool
 ) -> None:
     on_execute_api = domain == "execute-api"
@@ -191,11 +191,11 @@ def _flask_app() -> Any:
     ],
     ids=["rest-execute-api-/prod/prod/users", "http-v2-custom-/prod/users", "http-v1.0-custom"],
 )
-def test_h1_h2_reach_the_public_route_in_real_frameworks(
+def test_stage_prefix_attacks_reach_the_public_route_in_real_frameworks(
     event: dict[str, Any], strip_stage: bool, make_app: Any
 ) -> None:
-    from conftest import Context
     from hatchway import Adapter
+    from helpers import Context
 
     result = Adapter(make_app(), strip_stage=strip_stage, lifespan="off")(event, Context())
     assert result["statusCode"] == 200

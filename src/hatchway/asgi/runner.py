@@ -16,9 +16,9 @@ from asgiref.typing import (
     Scope,
 )
 
-from .._log import request_id_of
 from ..errors import DeadlineExceeded, ProtocolError
 from ..http import Request, Response
+from ..log import request_id_of
 from .deadline import arm as arm_deadline
 from .lifespan import Lifespan, LifespanMode
 from .loop import LoopRunner, process_loop

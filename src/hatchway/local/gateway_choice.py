@@ -19,22 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..sources import builtin_gateway
+from ..sources import builtin_gateway, gateway_names
 from ..sources.base import GatewaySettings
 from .refusals import Refusals, refusals_for
 
 __all__ = ["SOURCE_NAMES", "GatewayChoice"]
 
-#: Every ``--source`` value, whether or not its gateway direction exists yet.
-SOURCE_NAMES = (
-    "apigw-http",
-    "apigw-rest",
-    "function-url",
-    "alb",
-    "alb-multi",
-    "lambda-edge",
-    "vpc-lattice",
-)
+#: ``--source`` values that play a built-in source's gateway in another mode.
+_MODES = {"alb-multi": "alb"}
+#: Every ``--source`` value: the built-in sources with a gateway direction, and their modes.
+SOURCE_NAMES = tuple(sorted((*gateway_names(), *_MODES)))
 _API_GATEWAY = ("apigw-rest", "apigw-http")
 
 
@@ -51,7 +45,7 @@ class GatewayChoice:
     ) -> None:
         if name not in SOURCE_NAMES:
             raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
-        source_name = "alb" if name == "alb-multi" else name
+        source_name = _MODES.get(name, name)
         if (stage is not None or base_path) and name not in _API_GATEWAY:
             raise ValueError("--stage and --base-path apply to apigw-rest and apigw-http only")
         if binary_media_types is not None and name != "apigw-rest":

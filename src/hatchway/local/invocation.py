@@ -1,26 +1,26 @@
 """What both local runtimes share: the function's failure, the runtime's
-interface, and the environment variables Lambda sets for a function."""
+interface and its streamed results, and the environment variables Lambda sets for a function."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import sys
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from .streamed import StreamedResult
+from typing import Protocol
 
 __all__ = [
     "FUNCTION_ARN",
     "FUNCTION_NAME",
     "FunctionError",
     "Runtime",
+    "StreamedResult",
     "lambda_environment",
 ]
 
@@ -95,6 +95,44 @@ def user_frames(stack_trace: Sequence[str]) -> list[str]:
         if not _is_machinery(frame):
             return list(stack_trace[index:])
     return list(stack_trace)
+
+
+_END = object()
+
+
+class StreamedResult:
+    """The chunks of one streamed response, passed between two threads."""
+
+    def __init__(self, content_type: str, deadline: float) -> None:
+        self.content_type = content_type
+        #: ``time.monotonic()`` after which the gateway stops waiting for chunks.
+        self.deadline = deadline
+        self._chunks: queue.Queue[object] = queue.Queue()
+        self.error: FunctionError | None = None
+
+    def put(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def end(self, error: FunctionError | None = None) -> None:
+        self.error = error
+        self._chunks.put(_END)
+
+    def chunks(self) -> Iterator[bytes]:
+        """Each chunk as it arrives; the reported error (or a time-out) at the end."""
+        while True:
+            left = self.deadline - time.monotonic()
+            try:
+                item = self._chunks.get(timeout=max(left, 0.001))
+            except queue.Empty:
+                raise FunctionError(
+                    "Sandbox.Timedout", "the streamed response did not finish in time"
+                ) from None
+            if item is _END:
+                if self.error is not None:
+                    raise self.error
+                return
+            assert isinstance(item, bytes)
+            yield item
 
 
 class Runtime(Protocol):

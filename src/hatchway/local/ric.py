@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .console import Console
-from .invocation import FunctionError, lambda_environment
+from .invocation import FunctionError, StreamedResult, lambda_environment
 from .runtime_api import RuntimeApiEmulator, TimedOut
-from .streamed import StreamedResult
 from .target import Kind, Target
 
 __all__ = ["HatchwayRuntime", "RicRuntime"]

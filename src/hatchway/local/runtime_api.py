@@ -13,7 +13,7 @@ at once (the "snapshot" is taken and restored on the spot), then runs its
 after-restore hooks; a failed one is posted to ``.../restore/error``. A
 response posted with ``Lambda-Runtime-Function-Response-Mode: streaming``
 (chunked, error trailers) is handed to the gateway as a
-:class:`~.streamed.StreamedResult` on its first bytes and fed chunk by chunk.
+:class:`~.invocation.StreamedResult` on its first bytes and fed chunk by chunk.
 
 Several ``next`` requests may wait at once: in Lambda Managed Instances mode
 (``AWS_LAMBDA_MAX_CONCURRENCY``) each forked worker polls on its own. Each
@@ -36,8 +36,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .invocation import FUNCTION_ARN, FunctionError
-from .streamed import StreamedResult, trailer_error
+from .invocation import FUNCTION_ARN, FunctionError, StreamedResult
+from .streamed import trailer_error
 
 __all__ = ["Invocation", "RuntimeApiEmulator", "TimedOut"]
 

@@ -18,16 +18,16 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ..http import Response
+from ..limits import SYNC_INVOKE_LIMIT
 from ..sources.base import ClientRequest, GatewayError, MalformedResponse
+from ..sources.responses import status_line
 from .console import Console
 from .gateway_choice import GatewayChoice
-from .invocation import FunctionError, Runtime
-from .refusals import LAMBDA_PAYLOAD_LIMIT
-from .streamed import StreamedResponse, StreamedResult, open_stream
+from .invocation import FunctionError, Runtime, StreamedResult
+from .streamed import StreamedResponse, open_stream
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -49,13 +49,6 @@ _CHUNK = 64 * 1024
 
 class _TooLarge(Exception):
     pass
-
-
-def _status_line(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
 
 
 def _wire_headers(response: Response) -> list[tuple[str, str]]:
@@ -155,7 +148,7 @@ class LocalGateway:
             )
             response = Response(502, [("content-type", "text/plain")], b"hatchway serve failed")
             headers = _wire_headers(response)
-        start_response(_status_line(response.status), headers)
+        start_response(status_line(response.status), headers)
         millis = (time.perf_counter() - started) * 1000
         client = environ.get("REMOTE_ADDR", "-")
         self.console.access(client, method, target, response.status, millis, len(response.body))
@@ -228,9 +221,9 @@ class LocalGateway:
         except GatewayError as refusal:
             return refusal.response()
         payload = json.dumps(event).encode("utf-8")
-        if len(payload) > LAMBDA_PAYLOAD_LIMIT:
+        if len(payload) > SYNC_INVOKE_LIMIT:
             self.console.failure(
-                f"the event is {len(payload)} bytes, over Lambda's {LAMBDA_PAYLOAD_LIMIT}-byte "
+                f"the event is {len(payload)} bytes, over Lambda's {SYNC_INVOKE_LIMIT}-byte "
                 "limit for a synchronous invoke: the function is not invoked"
             )
             return choice.refusals.request_too_large()
@@ -298,7 +291,7 @@ class LocalGateway:
         target = environ.get("hatchway.target") or environ.get("REQUEST_URI") or "/"
         headers = _wire_headers(Response(response.status, response.headers))
         headers = [h for h in headers if h[0] != "Content-Length"]
-        start_response(_status_line(response.status), headers)
+        start_response(status_line(response.status), headers)
         return self._relay(response, method, target, environ.get("REMOTE_ADDR", "-"), started)
 
     def _relay(

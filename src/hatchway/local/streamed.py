@@ -1,8 +1,9 @@
 """Streamed responses in the local gateway: from the Runtime API to the HTTP client.
 
 A runtime that posts its response with ``Lambda-Runtime-Function-Response-Mode:
-streaming`` hands the emulator a :class:`StreamedResult`: the chunks are put
-into it as they arrive, and the gateway thread takes them out as they come.
+streaming`` hands the emulator a :class:`~hatchway.local.invocation.StreamedResult`:
+the chunks are put into it as they arrive, and the gateway thread takes them
+out as they come.
 :func:`open_stream` reads the prelude (status, headers, cookies) from the
 first chunks and gives a :class:`StreamedResponse` whose body yields the rest.
 An error the runtime reports in the trailers (``Lambda-Runtime-Function-Error-Type``
@@ -13,52 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import queue
-import time
 from collections.abc import Iterator
 
 from ..sources.base import MalformedResponse
 from ..streaming import PRELUDE_CONTENT_TYPE, PreludeReader, read_prelude
-from .invocation import FunctionError
+from .invocation import FunctionError, StreamedResult
 
-__all__ = ["StreamedResponse", "StreamedResult", "open_stream", "trailer_error"]
-
-_END = object()
-
-
-class StreamedResult:
-    """The chunks of one streamed response, passed between two threads."""
-
-    def __init__(self, content_type: str, deadline: float) -> None:
-        self.content_type = content_type
-        #: ``time.monotonic()`` after which the gateway stops waiting for chunks.
-        self.deadline = deadline
-        self._chunks: queue.Queue[object] = queue.Queue()
-        self.error: FunctionError | None = None
-
-    def put(self, chunk: bytes) -> None:
-        self._chunks.put(chunk)
-
-    def end(self, error: FunctionError | None = None) -> None:
-        self.error = error
-        self._chunks.put(_END)
-
-    def chunks(self) -> Iterator[bytes]:
-        """Each chunk as it arrives; the reported error (or a time-out) at the end."""
-        while True:
-            left = self.deadline - time.monotonic()
-            try:
-                item = self._chunks.get(timeout=max(left, 0.001))
-            except queue.Empty:
-                raise FunctionError(
-                    "Sandbox.Timedout", "the streamed response did not finish in time"
-                ) from None
-            if item is _END:
-                if self.error is not None:
-                    raise self.error
-                return
-            assert isinstance(item, bytes)
-            yield item
+__all__ = ["StreamedResponse", "open_stream", "trailer_error"]
 
 
 def trailer_error(error_type: str | None, error_body: str | None) -> FunctionError | None:

@@ -3,16 +3,12 @@ rendering its own events. See :class:`~hatchway.sources.base.Source`."""
 
 from __future__ import annotations
 
-from .._typing import TYPE_CHECKING
 from .alb import Alb
 from .apigw_http import ApiGatewayHttp, FunctionUrl
 from .apigw_rest import ApiGatewayRest
-from .base import Event, SourceOptions
+from .base import Event, Gateway, Source, SourceOptions
 from .lambda_edge import LambdaEdge
 from .vpc_lattice import VpcLattice
-
-if TYPE_CHECKING:
-    from .protocols import Gateway, Source
 
 __all__ = [
     "BUILTIN_SOURCES",
@@ -47,25 +43,12 @@ BUILTIN_SOURCES: tuple[Source, ...] = (
 def gateway_names() -> tuple[str, ...]:
     """The names of the built-in sources that can also play their gateway
     (build the events it sends, read responses back as it does)."""
-    from .protocols import Gateway
-
     return tuple(s.name for s in BUILTIN_SOURCES if isinstance(s, Gateway))
 
 
 def builtin_gateway(name: str) -> Gateway:
     """The gateway side of the built-in source named ``name``."""
-    from .protocols import Gateway
-
     for source in BUILTIN_SOURCES:
         if source.name == name and isinstance(source, Gateway):
             return source
     raise ValueError(f"unknown source {name!r}; choose one of {', '.join(gateway_names())}")
-
-
-def __getattr__(name: str) -> object:
-    # The protocols load when first asked for (see .base).
-    if name in ("Gateway", "Source"):
-        from . import protocols
-
-        return getattr(protocols, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

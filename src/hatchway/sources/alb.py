@@ -18,93 +18,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._log import LazyLogger, current_request
 from .._typing import TYPE_CHECKING
-from ..http import Request, Response, plain_response
-from ._body import decode_body
-from ._fields import merged_query, require_method, require_path
-from ._headers import (
+from ..http import Request, Response
+from ..log import LazyLogger
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import merged_query, require_method, require_path
+from .headers import (
     collect_headers,
     forwarded_client,
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_encoded, mount_point, quote_text
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import from_encoded, mount_point, quote_text
+from .responses import single_value_headers, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["MAX_SINGLE_VALUE_COOKIES", "Alb", "case_variants", "status_line", "too_many_cookies"]
+__all__ = ["REQUEST_BODY_LIMIT", "RESPONSE_LIMIT", "Alb", "error_page"]
 
 logger = LazyLogger("hatchway")
 
 _QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 #: The largest response a load balancer takes from a Lambda target, in bytes.
 RESPONSE_LIMIT = 1024 * 1024
-#: Status lines made so far, by code (at most the 500 valid codes).
-_status_lines: dict[int, str] = {}
-
-
-def status_line(status: int) -> str:
-    """``"200 OK"``; codes without a standard phrase still get one."""
-    line = _status_lines.get(status)
-    if line is None:
-        from http import HTTPStatus  # once per code: kept off the import path
-
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Unknown"
-        line = f"{status} {phrase}"
-        if 100 <= status <= 599:
-            _status_lines[status] = line
-    return line
-
-
-#: "Set-Cookie" has nine letters, so 512 spellings: the most cookies a response
-#: can set through a header map of one string per name.
-MAX_SINGLE_VALUE_COOKIES = 512
-
-
-def too_many_cookies(grouped: dict[str, list[str]], source: str) -> Response | None:
-    """A logged 500 for a response whose Set-Cookie headers a single-value
-    header map cannot carry (over :data:`MAX_SINGLE_VALUE_COOKIES`), else None.
-    Dropping some cookies silently would be worse: the app asked for all."""
-    count = sum(len(values) for name, values in grouped.items() if name.lower() == "set-cookie")
-    if count <= MAX_SINGLE_VALUE_COOKIES:
-        return None
-    logger.error(
-        "500 Internal Server Error: %s: the response sets %d cookies; a %s response of "
-        "single-value headers carries at most %d Set-Cookie headers",
-        current_request(),
-        count,
-        source,
-        MAX_SINGLE_VALUE_COOKIES,
-    )
-    return plain_response(500, "Internal Server Error: too many Set-Cookie headers")
-
-
-def case_variants(name: str, count: int) -> list[str]:
-    """``count`` spellings of ``name`` differing only in letter case, the given one first."""
-    letters = [i for i, char in enumerate(name) if char.isalpha()]
-    if count > 2 ** len(letters):
-        raise ValueError(f"{name!r} has only {2 ** len(letters)} letter-case spellings")
-    base = name.lower()
-    variants = [name]
-    seen = {name}
-    mask = -1
-    while len(variants) < count:
-        mask += 1
-        chars = list(base)
-        for bit, index in enumerate(letters):
-            if mask >> bit & 1:
-                chars[index] = chars[index].upper()
-        candidate = "".join(chars)
-        if candidate not in seen:
-            seen.add(candidate)
-            variants.append(candidate)
-    return variants
+#: The largest request body a load balancer forwards to a Lambda target, in bytes.
+REQUEST_BODY_LIMIT = 1024 * 1024
 
 
 def _query(single: Any, multi: Any) -> bytes:
@@ -167,16 +107,8 @@ class Alb:
         elif (refusal := too_many_cookies(grouped, self.name)) is not None:
             return self.render(refusal, event, options)
         else:
-            headers: dict[str, str] = {}
-            for name, values in grouped.items():
-                if len(values) == 1:
-                    headers[name] = values[0]
-                elif name.lower() == "set-cookie":
-                    headers.update(zip(case_variants(name, len(values)), values, strict=True))
-                else:
-                    headers[name] = ", ".join(values)
-            result["headers"] = headers
-        body, is_base64 = options.body.encode_for(response)
+            result["headers"] = single_value_headers(grouped)
+        body, is_base64 = options.codec.encode_for(response)
         result["body"] = body
         result["isBase64Encoded"] = is_base64
         return result
@@ -200,10 +132,15 @@ class Alb:
 _TARGET_GROUP = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hatchway/0123456789abcdef"
 )
-_BAD_GATEWAY = (
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
+
+
+def error_page(status: int) -> bytes:
+    """The HTML page a load balancer answers with by itself (502, 413, ...)."""
+    line = status_line(status)
+    return (
+        f"<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{line}</h1></center>\r\n</body>\r\n</html>\r\n"
+    ).encode("ascii")
 
 
 def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]:
@@ -216,7 +153,7 @@ def build_alb_event(request: ClientRequest, settings: GatewaySettings) -> dict[s
     headers and query keys survives. The load balancer appends the peer to
     X-Forwarded-For. Text bodies travel as text, others base64.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     moment = settings.now()
     headers = gateway.forwarded_headers(request)
@@ -252,7 +189,7 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
     the other mode's shape is refused. A base64 body is decoded. Anything
     malformed is the load balancer's 502 page.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     try:
         result = gateway.require_mapping(result, source)
@@ -280,6 +217,6 @@ def read_alb_result(result: Any, settings: GatewaySettings, source: str) -> Resp
         body = gateway.read_body(result, source)
     except MalformedResponse as exc:
         exc.headers = [("content-type", "text/html")]
-        exc.body = _BAD_GATEWAY
+        exc.body = error_page(502)
         raise
     return Response(status, headers, body)

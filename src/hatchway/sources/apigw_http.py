@@ -20,23 +20,30 @@ from collections.abc import Mapping
 
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import mapping, require_method, require_path
-from ._headers import (
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import mapping, require_method, require_path
+from .headers import (
     client_address,
     collect_headers,
     fold_headers,
     latin1,
     server_and_scheme,
 )
-from ._paths import from_decoded, from_encoded, has_prefix, mount_point, strip_prefix
-from .apigw_rest import http_api_stage, is_execute_api_domain
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import (
+    from_decoded,
+    from_encoded,
+    has_prefix,
+    http_api_stage,
+    is_execute_api_domain,
+    mount_point,
+    strip_prefix,
+)
 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["ApiGatewayHttp", "FunctionUrl", "is_function_url_domain"]
+__all__ = ["FUNCTION_ERROR_BODY", "ApiGatewayHttp", "FunctionUrl", "is_function_url_domain"]
 
 
 def is_function_url_domain(domain: Any) -> bool:
@@ -133,7 +140,7 @@ class ApiGatewayHttp:
     def render(self, response: Response, event: Event, options: SourceOptions) -> dict[str, Any]:
         first, repeated, spelling = fold_headers(response.headers)
         # The body first: joining below rewrites the first values it reads.
-        body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+        body, is_base64 = options.codec.encode_folded(response.body, first, spelling)
         headers, cookies = _joined_and_cookies(first, repeated, spelling)
         result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
@@ -188,7 +195,9 @@ def _joined_and_cookies(
 # The gateway direction: what an HTTP API (payload 2.0, $default route) or a
 # Function URL sends, and how it reads the result.
 
-_V2_ERROR = b'{"message":"Internal Server Error"}'
+#: What an HTTP API or Function URL answers when the function fails or returns
+#: a malformed result.
+FUNCTION_ERROR_BODY = b'{"message":"Internal Server Error"}'
 
 
 def gateway_decoded_path(path: str) -> str:
@@ -228,7 +237,7 @@ def build_v2_event(
     ``queryStringParameters`` decoded, repeats joined by ``,``; text bodies
     as text, others base64.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     wire_path = request.path or "/"
     if function_url:
@@ -316,7 +325,7 @@ def read_v2_result(result: Any, source: str) -> Response:
     """
     import json
 
-    from . import _gateway as gateway
+    from . import gateway
 
     if not isinstance(result, Mapping) or "statusCode" not in result:
         text = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
@@ -337,6 +346,6 @@ def read_v2_result(result: Any, source: str) -> Response:
             headers.extend(("set-cookie", cookie) for cookie in cookies)
         body = gateway.read_body(result, source)
     except MalformedResponse as exc:
-        exc.body = _V2_ERROR
+        exc.body = FUNCTION_ERROR_BODY
         raise
     return Response(status, headers, body)

@@ -21,59 +21,32 @@ from collections.abc import Mapping
 
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import mapping, merged_query, require_method, require_path
-from ._headers import (
+from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .body import decode_body
+from .fields import encode_query, mapping, require_method, require_path
+from .headers import (
     client_address,
     collect_headers,
     fold_headers,
     group_response_headers,
     server_and_scheme,
 )
-from ._paths import from_decoded, from_encoded, has_prefix, mount_point, quote_text
-from .base import ClientRequest, Event, GatewaySettings, MalformedResponse, SourceOptions
+from .paths import from_decoded, from_encoded, has_prefix, http_api_stage, mount_point
 
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "FUNCTION_ERROR_BODY",
     "ApiGatewayRest",
-    "encode_query",
-    "http_api_stage",
-    "is_execute_api_domain",
     "render_single_and_multi",
 ]
-
-
-def encode_query(single: Any, multi: Any) -> bytes:
-    """A query string from decoded parameter maps (merged: :func:`merged_query`),
-    each key and value re-encoded."""
-    parts = []
-    for key, values in merged_query(single, multi):
-        name = key if type(key) is str and key.isalnum() and key.isascii() else _escape(str(key))
-        if values is None:
-            values = [""]
-        elif type(values) is not list:
-            values = [values]
-        for value in values:
-            if type(value) is not str or not (value.isalnum() and value.isascii()):
-                value = _escape(str(value))
-            parts.append(f"{name}={value}")
-    return "&".join(parts).encode("ascii")
-
-
-def _escape(text: str) -> str:
-    """``quote(text, safe="")``; plain words, most query keys and values, need
-    no escaping and skip quote(), which is slow for them."""
-    if text.isalnum() and text.isascii():
-        return text
-    return quote_text(text, "", "the query")
 
 
 def render_single_and_multi(response: Response, options: SourceOptions) -> dict[str, Any]:
     """The payload 1.0 response: single values in ``headers``, repeats in ``multiValueHeaders``."""
     first, repeated, spelling = fold_headers(response.headers)
-    body, is_base64 = options.body.encode_folded(response.body, first, spelling)
+    body, is_base64 = options.codec.encode_folded(response.body, first, spelling)
     headers, multi = _split(first, repeated)
     result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
     if multi:
@@ -206,34 +179,6 @@ class ApiGatewayRest:
         return read_rest_result(result, request, settings, self.name)
 
 
-def http_api_stage(context: Mapping[str, Any]) -> str:
-    """``/<stage>`` when an HTTP API event's path holds its stage, else ``""``.
-
-    HTTP APIs put a named stage (never ``$default``) at the front of the path
-    only when the client called the API's own ``execute-api`` domain; on a
-    custom domain the stage is chosen by the API mapping and the path is the
-    client's own, so a leading ``/<stage>`` there is not the stage.
-    """
-    stage = context.get("stage")
-    if not isinstance(stage, str) or not stage or stage == "$default":
-        return ""
-    if not is_execute_api_domain(context.get("domainName")):
-        return ""
-    return "/" + stage
-
-
-def is_execute_api_domain(domain: Any) -> bool:
-    """Whether ``domain`` is an API's own endpoint, ``{api-id}.execute-api.{region}.
-    amazonaws.com`` (``{api-id}-{vpce-id}`` for private APIs; ``.com.cn`` in
-    China), not a custom domain name."""
-    if not isinstance(domain, str):
-        return False
-    name = domain.lower()
-    return name.split(".")[1:2] == ["execute-api"] and name.endswith(
-        (".amazonaws.com", ".amazonaws.com.cn")
-    )
-
-
 def _rest_mount_point(path: str, context: Mapping[str, Any]) -> str:
     """The mount point API Gateway removed from a REST event's ``path``.
 
@@ -258,7 +203,8 @@ def _rest_mount_point(path: str, context: Mapping[str, Any]) -> str:
 # The gateway direction: what a REST API (regional endpoint, Lambda proxy
 # integration on a greedy {proxy+} resource) sends and how it reads the result.
 
-_REST_ERROR = b'{"message": "Internal server error"}'
+#: What a REST API answers (502) when the function fails or returns a malformed result.
+FUNCTION_ERROR_BODY = b'{"message": "Internal server error"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
 
 
@@ -277,7 +223,7 @@ def build_rest_event(request: ClientRequest, settings: GatewaySettings) -> dict[
     from base64 import b64encode
     from urllib.parse import unquote
 
-    from . import _gateway as gateway
+    from . import gateway
 
     stage = settings.stage or "prod"
     wire_path = request.path or "/"
@@ -366,7 +312,7 @@ def read_rest_result(
     otherwise the client receives the base64 text itself, as from AWS.
     Anything malformed is the gateway's 502.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     result = gateway.require_mapping(result, source)
     try:
@@ -383,6 +329,6 @@ def read_rest_result(
         decode = gateway.media_type_matches(request.header("accept"), settings.binary_media_types)
         body = gateway.read_body(result, source, decode_base64=decode)
     except MalformedResponse as exc:
-        exc.body = _REST_ERROR
+        exc.body = FUNCTION_ERROR_BODY
         raise
     return Response(status, headers, body)

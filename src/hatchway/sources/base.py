@@ -1,19 +1,19 @@
-"""The protocol every event source implements, and the options shared by all."""
+"""The contract of an event source: the :class:`Source` protocol and the
+options every source reads, and the gateway direction's protocol and values
+(:class:`Gateway`, :class:`ClientRequest`, :class:`GatewaySettings`,
+:class:`GatewayError`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .._typing import TYPE_CHECKING
 from ..errors import HatchwayError
-from ..http import Response, first_header
-from ._body import BodyCodec
+from ..http import Request, Response, first_header
+from .body import BodyCodec
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from typing import Any
-
-    from .protocols import Gateway, Source, StreamingSource
 
 __all__ = [
     "ClientRequest",
@@ -28,22 +28,7 @@ __all__ = [
 ]
 
 #: A Lambda event as the runtime hands it over: decoded JSON.
-if TYPE_CHECKING:
-    Event = Mapping[str, Any]
-else:
-    Event = Mapping
-
-#: The protocols, defined in .protocols: they need typing, which is kept off
-#: the import path (see hatchway._typing), so they load when first asked for.
-_PROTOCOLS = frozenset({"Gateway", "Source", "StreamingSource"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _PROTOCOLS:
-        from . import protocols
-
-        return getattr(protocols, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+Event = Mapping[str, Any]
 
 
 class SourceOptions:
@@ -52,21 +37,58 @@ class SourceOptions:
     Built once per ``Adapter``; sources only read it.
     """
 
-    __slots__ = ("base_path", "body", "strip_stage")
+    __slots__ = ("base_path", "codec", "strip_stage")
 
     def __init__(
         self,
         *,
         base_path: str = "",
         strip_stage: bool = False,
-        body: BodyCodec | None = None,
+        codec: BodyCodec | None = None,
     ) -> None:
         #: Normalised custom-domain base path ("" or "/v1"; never a trailing slash).
         self.base_path = base_path
         #: Drop the API Gateway stage from the path instead of mounting the app under it.
         self.strip_stage = strip_stage
-        #: Decides text or base64 for response bodies, decodes request bodies.
-        self.body = body if body is not None else BodyCodec()
+        #: Decides text or base64 for response bodies (with the Adapter's ``text_mime_types``).
+        self.codec = codec if codec is not None else BodyCodec()
+
+
+@runtime_checkable
+class Source(Protocol):
+    """One event format: how to recognise it, parse it and answer it.
+
+    ``matches`` must be cheap (key checks only) and never raise. ``parse``
+    raises :class:`~hatchway.InvalidEvent` for a malformed event and
+    :class:`~hatchway.errors.BadRequest` for a request the app cannot be given
+    (answered 400). ``render`` turns the app's response into the dict the
+    service accepts, given the event it answers.
+    """
+
+    name: str
+
+    def matches(self, event: Event) -> bool: ...
+
+    def parse(self, event: Event, options: SourceOptions) -> Request: ...
+
+    def render(
+        self, response: Response, event: Event, options: SourceOptions
+    ) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class StreamingSource(Source, Protocol):
+    """A source whose service can take a streamed response (Function URLs in
+    ``RESPONSE_STREAM`` mode, REST APIs with response streaming).
+
+    ``render_prelude`` is the JSON document that precedes the body (after it,
+    eight NUL bytes, then the raw body): the status and headers in the shape
+    that service reads. Bodies are never base64 there.
+    """
+
+    def render_prelude(
+        self, status: int, headers: list[tuple[str, str]], event: Event, options: SourceOptions
+    ) -> dict[str, Any]: ...
 
 
 # The gateway direction: what the AWS service in front of the function does.
@@ -74,7 +96,7 @@ class SourceOptions:
 # service would send, and the function's response dict back into the HTTP
 # response that service would deliver. The test client (hatchway.testing) and
 # the local gateway both use it; helpers shared by every source's gateway side
-# live in ._gateway.
+# live in .gateway.
 
 
 class ClientRequest:
@@ -199,6 +221,29 @@ class GatewaySettings:
         from datetime import datetime, timezone
 
         return datetime.now(timezone.utc)
+
+
+@runtime_checkable
+class Gateway(Protocol):
+    """The gateway direction of a source: what the AWS service itself does.
+
+    ``build_event`` turns a client's request into the event the service sends
+    (header case and joining, path encoding, query maps, base64 bodies,
+    request context), or raises :class:`GatewayError` when the service would
+    answer on its own (a URL outside the stage or base path). ``read_response``
+    turns the function's response dict into the HTTP response the client gets,
+    every Set-Cookie kept, and raises :class:`MalformedResponse` (status 502)
+    for a dict the service rejects. ``request`` is the request being answered
+    (some services look at its Accept header).
+    """
+
+    name: str
+
+    def build_event(self, request: ClientRequest, settings: GatewaySettings) -> dict[str, Any]: ...
+
+    def read_response(
+        self, result: Any, request: ClientRequest, settings: GatewaySettings
+    ) -> Response: ...
 
 
 class GatewayError(HatchwayError):

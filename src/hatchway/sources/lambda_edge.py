@@ -27,11 +27,6 @@ from collections.abc import Mapping
 from .._typing import TYPE_CHECKING
 from ..errors import BadRequest, InvalidEvent, UnsupportedEvent
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import mapping, require_method, require_path
-from ._headers import client_address, collect_headers, latin1, server_and_scheme
-from ._paths import from_encoded, mount_point
-from .alb import status_line
 from .base import (
     ClientRequest,
     Event,
@@ -40,6 +35,11 @@ from .base import (
     MalformedResponse,
     SourceOptions,
 )
+from .body import decode_body
+from .fields import mapping, require_method, require_path
+from .headers import client_address, collect_headers, latin1, server_and_scheme
+from .paths import from_encoded, mount_point
+from .responses import status_line
 
 if TYPE_CHECKING:
     from typing import Any
@@ -242,7 +242,7 @@ def _generated_response(response: Response, options: SourceOptions) -> dict[str,
         "headers": headers,
     }
     if response.body and status not in _NO_BODY:
-        body, is_base64 = options.body.encode_for(response)
+        body, is_base64 = options.codec.encode_for(response)
         result["body"] = body
         result["bodyEncoding"] = "base64" if is_base64 else "text"
     return result
@@ -272,7 +272,7 @@ def build_edge_event(request: ClientRequest, settings: GatewaySettings) -> dict[
     """
     from base64 import b64encode
 
-    from . import _gateway as gateway
+    from . import gateway
 
     headers: dict[str, list[dict[str, str]]] = {}
     for name, value in request.headers:
@@ -316,7 +316,7 @@ def read_edge_result(result: Any, source: str) -> Response:
     """
     import json
 
-    from . import _gateway as gateway
+    from . import gateway
 
     try:
         result = gateway.require_mapping(result, source)

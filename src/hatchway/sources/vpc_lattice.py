@@ -28,19 +28,18 @@ from collections.abc import Mapping
 
 from .._typing import TYPE_CHECKING
 from ..http import Request, Response
-from ._body import decode_body
-from ._fields import require_method, require_path
-from ._headers import (
+from .base import ClientRequest, Event, GatewaySettings, SourceOptions
+from .body import decode_body
+from .fields import encode_query, require_method, require_path
+from .headers import (
     collect_headers,
     forwarded_client,
     group_response_headers,
     latin1,
     server_and_scheme,
 )
-from ._paths import from_encoded, mount_point
-from .alb import case_variants, status_line, too_many_cookies
-from .apigw_rest import encode_query
-from .base import ClientRequest, Event, GatewaySettings, SourceOptions
+from .paths import from_encoded, mount_point
+from .responses import single_value_headers, status_line, too_many_cookies
 
 if TYPE_CHECKING:
     from typing import Any
@@ -122,13 +121,8 @@ class VpcLattice:
         refusal = too_many_cookies(grouped, self.name)
         if refusal is not None:
             return self.render(refusal, event, options)
-        headers: dict[str, str] = {}
-        for name, values in grouped.items():
-            if len(values) > 1 and name.lower() == "set-cookie":
-                headers.update(zip(case_variants(name, len(values)), values, strict=True))
-            else:
-                headers[name] = ", ".join(values)
-        body, is_base64 = options.body.encode_for(response)
+        headers = single_value_headers(grouped)
+        body, is_base64 = options.codec.encode_for(response)
         return {
             "statusCode": response.status,
             "statusDescription": status_line(response.status),
@@ -164,7 +158,7 @@ def build_lattice_event(request: ClientRequest, settings: GatewaySettings) -> di
     or -Port passes through untouched, as any other header). Text bodies
     travel as text, others base64.
     """
-    from . import _gateway as gateway
+    from . import gateway
 
     moment = settings.now()
     headers: dict[str, list[str]] = {}
@@ -206,7 +200,7 @@ def read_lattice_result(result: Any, source: str) -> Response:
     ``headers`` (a string per name; names differing only in letter case are
     separate headers, which keeps several Set-Cookie), ``body`` decoded from
     base64 when ``isBase64Encoded``. Anything malformed is a 502."""
-    from . import _gateway as gateway
+    from . import gateway
 
     result = gateway.require_mapping(result, source)
     status = gateway.read_status(result, source)

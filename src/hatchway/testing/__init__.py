@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..sources.base import ClientRequest, GatewayError, GatewaySettings, MalformedResponse
-from ._events import build_event, client_request, gateway_names, read_response
 from .context import LambdaContext
+from .events import build_event, client_request, gateway_names, read_response
 
 if TYPE_CHECKING:
     from .transport import LambdaTransport

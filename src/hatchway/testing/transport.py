@@ -21,8 +21,8 @@ from ..adapter import Adapter
 from ..http import Response
 from ..sources.base import ClientRequest, Gateway, GatewayError, GatewaySettings, MalformedResponse
 from ..streaming import StreamingHandler, read_streamed
-from ._events import DEFAULT_CLIENT, gateway_for, make_settings
 from .context import LambdaContext
+from .events import DEFAULT_CLIENT, gateway_for, make_settings
 
 __all__ = ["LambdaTransport"]
 
