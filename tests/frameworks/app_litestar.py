@@ -99,4 +99,7 @@ async def error() -> None:
 app = Litestar(
     [item, search, echo, form, upload, download, cookies, redirect, url, startup, error],
     on_startup=[startups.started],
+    # Litestar's default logging set-up installs a queue handler on the root
+    # logger that outlives the test run and prints after pytest's summary.
+    logging_config=None,
 )
