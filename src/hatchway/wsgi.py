@@ -176,9 +176,16 @@ class WsgiRunner:
         if request.client is not None:
             environ["REMOTE_ADDR"] = request.client[0]
         for name, value in request.headers:
-            key = _environ_key(name)
-            if not key:
+            # Names with "_" are dropped: they would collide with a "-" spelling
+            # (X-Forwarded-For vs X_Forwarded_For) and let a client smuggle a
+            # header past a proxy that checks the other one. Content-Length is
+            # set from the body we actually deliver.
+            if "_" in name or name == "content-length":
                 continue
+            if name == "content-type":
+                key = "CONTENT_TYPE"
+            else:
+                key = "HTTP_" + name.upper().replace("-", "_")
             if key in environ:
                 # Repeats join with ","; the cookie header arrives already merged.
                 environ[key] = f"{environ[key]},{value}"
@@ -214,20 +221,6 @@ class WsgiRunner:
         if not exchange.status:
             raise ProtocolError("the app returned without calling start_response()")
         return Response(exchange.status, exchange.headers, b"".join(chunks))
-
-
-def _environ_key(name: str) -> str:
-    """``HTTP_X_THING`` for ``x-thing``; ``""`` for a name not passed on. Names
-    with ``_`` are dropped: they would collide with a ``-`` spelling
-    (``X-Forwarded-For`` vs ``X_Forwarded_For``) and let a client smuggle a
-    header past a proxy that checks the other one."""
-    if name == "content-type":
-        return "CONTENT_TYPE"
-    if name == "content-length":
-        return ""  # set from the body we actually deliver
-    if "_" in name:
-        return ""
-    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def _close(result: object, *, complete: bool) -> None:
