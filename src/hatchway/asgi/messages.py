@@ -68,9 +68,18 @@ def check_headers(headers: Any) -> list[tuple[str, str]]:
             if not isinstance(name, _BYTES_LIKE) or not isinstance(value, _BYTES_LIKE):
                 raise ProtocolError(f"response header {name!r}: names and values must be bytes")
             name, value = bytes(name), bytes(value)
-            if not name or _BAD_NAME(name) or _BAD_VALUE(value):
+            name_text, value_text = name.decode("latin-1"), value.decode("latin-1")
+            # isprintable() rules out CR, LF and NUL at C speed for the usual
+            # header; only what it rejects (a tab, say) needs the exact search.
+            if (
+                not name
+                or not (name_text.isprintable() or not _BAD_NAME(name))
+                or ":" in name_text
+                or " " in name_text
+                or not (value_text.isprintable() or not _BAD_VALUE(value))
+            ):
                 raise ProtocolError(f"response header {name!r} has a forbidden character")
-            checked.append((name.decode("latin-1"), value.decode("latin-1")))
+            checked.append((name_text, value_text))
     except (TypeError, ValueError) as exc:
         raise ProtocolError(f"response headers must be (name, value) pairs: {exc}") from exc
     return checked
