@@ -110,6 +110,8 @@ def _values(value: Any) -> Iterable[str]:
 
 
 def _require_map(value: Any, source_name: str, field: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # what events hold: no abstract-class check needed
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
