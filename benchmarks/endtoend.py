@@ -441,7 +441,12 @@ class Plan:
             every += [loops["ric raw"], loops["loop raw"], loops["ric adapter"]]
             every += [loops["loop adapter"], loops["loop streamed"]]
         for _, ours, theirs, _ in self.pairs:
-            every += [c for c in (ours, theirs) if c not in every]
+            if ours in every:
+                # The Adapter row of the runtime-loop comparison: the peer goes
+                # just before it, so both comparisons are neighbours.
+                every.insert(every.index(ours), theirs)
+            else:
+                every += [ours, theirs]
         for _, ours, theirs in self.texts:
             every += [ours, theirs]
         return every

@@ -182,9 +182,16 @@ class WsgiRunner:
         if request.client is not None:
             environ["REMOTE_ADDR"] = request.client[0]
         for name, value in request.headers:
-            key = _environ_key(name)
-            if not key:
+            # Names with "_" are dropped: they would collide with a "-" spelling
+            # (X-Forwarded-For vs X_Forwarded_For) and let a client smuggle a
+            # header past a proxy that checks the other one. Content-Length is
+            # set from the body we actually deliver.
+            if "_" in name or name == "content-length":
                 continue
+            if name == "content-type":
+                key = "CONTENT_TYPE"
+            else:
+                key = "HTTP_" + name.upper().replace("-", "_")
             if key in environ:
                 # Repeats join with ","; the cookie header arrives already merged.
                 environ[key] = f"{environ[key]},{value}"
@@ -236,20 +243,6 @@ class WsgiRunner:
 
 #: Where the app is called: stacks in timeout reports start there.
 _RUN_CODE = WsgiRunner._run.__code__
-
-
-def _environ_key(name: str) -> str:
-    """``HTTP_X_THING`` for ``x-thing``; ``""`` for a name not passed on. Names
-    with ``_`` are dropped: they would collide with a ``-`` spelling
-    (``X-Forwarded-For`` vs ``X_Forwarded_For``) and let a client smuggle a
-    header past a proxy that checks the other one."""
-    if name == "content-type":
-        return "CONTENT_TYPE"
-    if name == "content-length":
-        return ""  # set from the body we actually deliver
-    if "_" in name:
-        return ""
-    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def _close(result: object, request: Request, context: Any, *, complete: bool) -> None:

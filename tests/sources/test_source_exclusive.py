@@ -46,6 +46,11 @@ MINIMAL: dict[str, dict[str, Any]] = {
 }
 
 
+#: Which source takes an event that holds two sources' keys (never sent by
+#: AWS): each ``matches`` refuses the events of the sources before it here.
+PRECEDENCE = ["lambda-edge", "alb", "function-url", "apigw-http", "apigw-rest", "vpc-lattice"]
+
+
 def claimers(event: dict[str, Any]) -> list[str]:
     return [source.name for source in BUILTIN_SOURCES if source.matches(event)]
 
@@ -83,9 +88,14 @@ def _merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
 )
 def test_hybrid_events_have_at_most_one_source(one: str, other: str) -> None:
     """Two sources' keys in one event (never sent by AWS): only the source
-    listed first in BUILTIN_SOURCES takes it, whichever was tried first."""
-    order = [s.name for s in BUILTIN_SOURCES]
-    assert claimers(_merged(MINIMAL[one], MINIMAL[other])) == [min(one, other, key=order.index)]
+    first in PRECEDENCE takes it, whichever was tried first."""
+    assert claimers(_merged(MINIMAL[one], MINIMAL[other])) == [
+        min(one, other, key=PRECEDENCE.index)
+    ]
+
+
+def test_precedence_names_every_builtin_source() -> None:
+    assert sorted(PRECEDENCE) == sorted(s.name for s in BUILTIN_SOURCES)
 
 
 @pytest.mark.parametrize("app", [AsgiRecorder(), WsgiRecorder()], ids=["asgi", "wsgi"])

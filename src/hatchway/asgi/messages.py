@@ -26,9 +26,8 @@ _FRAMING = ("content-length", "transfer-encoding")
 def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any) -> dict[str, Any]:
     """The ``http`` scope for ``request``, with the lifespan ``state`` copy and
     the event and context under ``aws.event`` and ``aws.context``."""
-    fields = [field for field in request.headers if field[0] not in _FRAMING]
-    headers = encode_headers(fields)
-    if request.body or len(fields) != len(request.headers):
+    headers = encode_headers(request.headers, skip=_FRAMING)
+    if request.body or len(headers) != len(request.headers):
         headers.append((b"content-length", str(len(request.body)).encode("ascii")))
     scope = {
         "type": "http",
@@ -71,21 +70,34 @@ def check_headers(headers: Any) -> list[tuple[str, str]]:
             if not isinstance(name, _BYTES_LIKE) or not isinstance(value, _BYTES_LIKE):
                 raise ProtocolError(f"response header {name!r}: names and values must be bytes")
             name, value = bytes(name), bytes(value)
-            if not name or _BAD_NAME(name) or _BAD_VALUE(value):
+            name_text, value_text = name.decode("latin-1"), value.decode("latin-1")
+            # isprintable() rules out CR, LF and NUL at C speed for the usual
+            # header; only what it rejects (a tab, say) needs the exact search.
+            if (
+                not name
+                or not (name_text.isprintable() or not _BAD_NAME(name))
+                or ":" in name_text
+                or " " in name_text
+                or not (value_text.isprintable() or not _BAD_VALUE(value))
+            ):
                 raise ProtocolError(f"response header {name!r} has a forbidden character")
-            checked.append((name.decode("latin-1"), value.decode("latin-1")))
+            checked.append((name_text, value_text))
     except (TypeError, ValueError) as exc:
         raise ProtocolError(f"response headers must be (name, value) pairs: {exc}") from exc
     return checked
 
 
-def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """Request headers as ASGI wants them: latin-1 bytes (UTF-8 for the text
-    beyond latin-1 a custom source may give)."""
+def encode_headers(headers: Headers, skip: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+    """Request headers as ASGI wants them, but those named in ``skip``: latin-1
+    bytes (UTF-8 for the text beyond latin-1 a custom source may give)."""
     try:
-        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        return [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers
+            if name not in skip
+        ]
     except UnicodeEncodeError:
-        return [(_encode(name), _encode(value)) for name, value in headers]
+        return [(_encode(name), _encode(value)) for name, value in headers if name not in skip]
 
 
 def _encode(text: str) -> bytes:

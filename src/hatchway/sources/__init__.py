@@ -26,16 +26,18 @@ __all__ = [
     "gateway_names",
 ]
 
-#: The built-in sources. Their ``matches`` are mutually exclusive: an event that
-#: looks like two of them (hand-made, never from AWS) belongs to the one listed
-#: first here, and the others refuse it. So the order of tests does not decide
-#: anything, and the Adapter can try the source of the previous event first.
+#: The built-in sources, the most common events first: the Adapter tries them
+#: in this order. Their ``matches`` are mutually exclusive, so the order
+#: decides nothing but how soon an event is recognised. An event that looks
+#: like two of them (hand-made, never from AWS) belongs to the first of
+#: Lambda@Edge, ALB, Function URL, HTTP API, REST API, VPC Lattice; the
+#: others refuse it (tests/test_source_exclusive.py).
 BUILTIN_SOURCES: tuple[Source, ...] = (
-    LambdaEdge(),
-    Alb(),
-    FunctionUrl(),
     ApiGatewayHttp(),
     ApiGatewayRest(),
+    FunctionUrl(),
+    Alb(),
+    LambdaEdge(),
     VpcLattice(),
 )
 

@@ -85,6 +85,17 @@ def header_name(name: object) -> str | None:
     return None
 
 
+def _plain_names(header_map: Mapping[Any, Any]) -> bool:
+    """Whether every name in ``header_map`` is ASCII letters, digits and ``-``
+    (nearly every real map): checked for all the names at once, each of which
+    :func:`header_name` would then only lower-case."""
+    try:
+        joined = "".join(header_map)
+    except TypeError:  # a name that is not a string
+        return False
+    return "" not in header_map and joined.isascii() and joined.replace("-", "").isalnum()
+
+
 def _values(value: Any) -> Iterable[str]:
     """One header's values from an event map: a string, a list of them, or null."""
     if isinstance(value, str):
@@ -99,11 +110,38 @@ def _values(value: Any) -> Iterable[str]:
 
 
 def _require_map(value: Any, source_name: str, field: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # what events hold: no abstract-class check needed
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise InvalidEvent(source_name, field, f"must be an object, not {type(value).__name__}")
     return value
+
+
+def _add_headers(
+    header_map: Mapping[Any, Any],
+    headers: Headers,
+    cookie_headers: list[str],
+    dropped: list[Any],
+) -> None:
+    """Append the headers of one event map to ``headers``, the values of its
+    ``cookie`` header to ``cookie_headers`` and the names that are no token
+    to ``dropped``."""
+    plain = _plain_names(header_map)
+    for name, value in header_map.items():
+        key = name.lower() if plain else header_name(name)
+        if key is None:
+            dropped.append(name)
+            continue
+        if type(value) is list and len(value) == 1 and type(value[0]) is str:
+            value = value[0]  # what REST and ALB send: a list of one
+        if key == "cookie":
+            cookie_headers.extend(_values(value))
+        elif type(value) is str:
+            headers.append((key, value if value.isascii() else header_text(value)))
+        else:
+            headers.extend([(key, header_text(item)) for item in _values(value)])
 
 
 def collect_headers(
@@ -130,22 +168,20 @@ def collect_headers(
     headers: Headers = []
     cookie_headers: list[str] = []
     dropped: list[Any] = []
-    in_multi: set[str] = set()
-    for from_multi, header_map in ((True, multi), (False, single)):
-        for name, value in header_map.items():
-            if not from_multi and isinstance(name, str) and name.lower() in in_multi:
-                continue  # the multi-value map has this name's every value
-            key = header_name(name)
-            if key is None:
-                dropped.append(name)
-                continue
-            if from_multi:
-                in_multi.add(key)
-            for item in _values(value):
-                if key == "cookie":
-                    cookie_headers.append(item)
-                else:
-                    headers.append((key, header_text(item)))
+    if multi:
+        _add_headers(multi, headers, cookie_headers, dropped)
+        # AWS names the same headers in both maps; otherwise add the names
+        # only in ``single``.
+        if single and not single.keys() <= multi.keys():
+            in_multi = {header_name(name) for name in multi}
+            only_single = {
+                name: value
+                for name, value in single.items()
+                if not (isinstance(name, str) and name.lower() in in_multi)
+            }
+            _add_headers(only_single, headers, cookie_headers, dropped)
+    elif single:
+        _add_headers(single, headers, cookie_headers, dropped)
     if dropped:
         logger.warning(
             "dropped %d request header(s) whose name is not an RFC 9110 token: %s %s",
