@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import coldstart, endtoend, machine
+from . import coldstart, compression, endtoend, firstrequest, machine
 from .events import HTTP_API_V2, REST, LambdaContext
 from .timing import Contender, interleave, median, peak_memory
 
@@ -436,6 +436,20 @@ def run_inprocess(quick: bool) -> tuple[list[str], list[Target], list[str], dict
     ] or ["No adapter changed the event it was given in process"]
     notes.append("hatchway runs with its defaults (`Adapter(app)`, lifespan `auto`) in every case")
     section = render_inprocess(timed, imports, first, rounds=rounds, runs=runs)
+
+    compressed = compression.measure(rounds, round_seconds * 4)
+    section += ["", *compression.render(compressed, rounds)]
+    print("timing first requests after INIT ...", file=sys.stderr, flush=True)
+    firsts = firstrequest.first_request_ratios(runs)
+    section += ["", *firstrequest.render(firsts, runs)]
+    warm_first, warm_steady = firsts["with warm-up"]
+    goals.append(
+        Target(
+            f"first request after a warm-up <= {firstrequest.TARGET} x a steady one (FastAPI)",
+            firstrequest.TARGET,
+            [warm_first / warm_steady],
+        )
+    )
     raw = {f"{c.name} ({c.event_name})": c.medians for c in timed}
     return section, goals, notes, raw
 
