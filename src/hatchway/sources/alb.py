@@ -134,9 +134,14 @@ _TARGET_GROUP = (
 )
 
 
+#: Titles the load balancer's own pages use where Python's phrase has moved on
+#: (3.13 calls 413 "Content Too Large", after RFC 9110).
+_PAGE_TITLES = {413: "413 Request Entity Too Large"}
+
+
 def error_page(status: int) -> bytes:
     """The HTML page a load balancer answers with by itself (502, 413, ...)."""
-    line = status_line(status)
+    line = _PAGE_TITLES.get(status) or status_line(status)
     return (
         f"<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n"
         f"<center><h1>{line}</h1></center>\r\n</body>\r\n</html>\r\n"
