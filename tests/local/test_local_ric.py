@@ -129,6 +129,11 @@ def test_the_functions_output_comes_line_by_line_and_an_error_once(runtime):
         assert client.get("/raise").status_code == 500
         server.wait_for(r"the function failed")
         server.wait_for(r'"GET /raise" 500')
+        # The runtime's standard output and its log records come through two
+        # pipes: give the last printed line a moment to arrive.
+        deadline = time.monotonic() + 10
+        while server.lines.count("printed after the record") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         lines = server.lines[:]
     assert "\r" not in "\n".join(lines)
     assert lines.count("ZeroDivisionError: division by zero") == 2
