@@ -10,9 +10,16 @@ once, at ERROR, the request and the stack of the thread running the app, so
 the log says where the function was stuck.
 
 A timer per invocation costs more than the rest of a small request; here
-arming and disarming are a set insertion and removal, and the thread looks
-every POLL seconds, which bounds how late it acts (the margin absorbs it). A
-plain thread rather than ``faulthandler.dump_traceback_later``: its report
+arming and disarming are a set insertion and removal, and the thread sleeps
+until the earliest armed deadline. It must not sleep past a watch armed while
+it sleeps, and waking it on every arm would cost a thread switch per request:
+so it sleeps at most the shortest time from arming to acting seen so far
+(about the function's time-out, the same for every invocation), and an arm
+wakes it only for a watch shorter than all before. A thread that woke often
+(every 50 ms, say) costs the invocations of a busy function microseconds
+each, handing the GIL back and forth.
+
+A plain thread rather than ``faulthandler.dump_traceback_later``: its report
 goes through :mod:`logging` (request id, level, Lambda's JSON log format) and
 shows only the thread running the app, and faulthandler's single timer stays
 the app's own. The cost: a thread holding the GIL the whole time (a C
@@ -26,7 +33,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["POLL", "Watch", "deadline_of", "thread_stack"]
 
-#: How often the watchdog looks at the armed deadlines, in seconds.
+#: How long after its first act the watchdog looks at a watch again (an ASGI
+#: task asked to cancel: has the loop done it?), and the least it sleeps.
 POLL = 0.05
 
 logger = LazyLogger("hatchway")
@@ -97,9 +104,13 @@ class Watch:
         self.caller = caller
 
     def arm(self) -> None:
-        _watchdog.armed.add(self)
-        if _watchdog.thread is None:
-            _watchdog.start()
+        watchdog = _watchdog
+        watchdog.armed.add(self)
+        lead = self.when - self.started
+        if lead < watchdog.longest_sleep:
+            watchdog.longest_sleep = max(lead, POLL)
+        if self.when < watchdog.next_look:  # it would look too late: wake it
+            watchdog.wake()
 
     def disarm(self) -> None:
         _watchdog.armed.discard(self)
@@ -159,6 +170,17 @@ class _Watchdog:
         self.armed: set[Watch] = set()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.wakeup = threading.Event()
+        #: When the thread looks next (``monotonic()``); infinite while it is not sleeping.
+        self.next_look = _NEVER
+        #: The most it sleeps: the shortest time from arming a watch to acting on it
+        #: seen so far, so that it never sleeps past a watch armed meanwhile.
+        self.longest_sleep = _NEVER
+
+    def wake(self) -> None:
+        if self.thread is None:
+            self.start()
+        self.wakeup.set()
 
     def start(self) -> None:
         with self.lock:
@@ -173,22 +195,36 @@ class _Watchdog:
         self.armed = set()
         self.thread = None
         self.lock = threading.Lock()
+        self.wakeup = threading.Event()
+        self.next_look = self.longest_sleep = _NEVER
 
     def _run(self) -> None:
         while True:
-            time.sleep(POLL)
-            if not self.armed:
-                continue
-            now = monotonic()
-            for watch in tuple(self.armed):
-                if now >= watch.when:
-                    try:
-                        done = watch.overdue()
-                    except Exception:  # the watchdog itself must not die
-                        done = True
-                    if done:
-                        self.armed.discard(watch)
+            self.wakeup.wait(None if self.next_look == _NEVER else self.next_look - monotonic())
+            self.wakeup.clear()
+            # While it looks, every arm wakes it: a watch it does not see now is seen next.
+            self.next_look = _NEVER
+            self.next_look = self._look(monotonic())
 
+    def _look(self, now: float) -> float:
+        """Act on the watches whose time has come; when to look next."""
+        next_look = now + self.longest_sleep
+        for watch in tuple(self.armed):
+            if now >= watch.when:
+                try:
+                    done = watch.overdue()
+                except Exception:  # the watchdog itself must not die
+                    done = True
+                if done:
+                    self.armed.discard(watch)
+                    continue
+                watch.when = now + POLL
+            next_look = min(next_look, watch.when)
+        return next_look
+
+
+#: No time at all: what the thread waits for with nothing to watch.
+_NEVER = float("inf")
 
 _watchdog = _Watchdog()
 if hasattr(os, "register_at_fork"):
