@@ -271,9 +271,9 @@ class Adapter:
         if self.compressor is not None:
             response = self.compressor(response, request, source, event)
         limit = self.response_limit(source, event)
-        result, response = self.render(source, response, request, event, context, limit)
+        result, response, size = self.render(source, response, request, event, context, limit)
         if self.doctor is not None:
-            self.doctor.check_response(source, event, request, result, limit, context)
+            self.doctor.check_response(source, event, request, result, limit, size, context)
         self.log_access(request, response.status, len(response.body), started, context)
         return result
 
@@ -325,18 +325,21 @@ class Adapter:
         event: Any,
         context: Any,
         limit: int,
-    ) -> tuple[dict[str, Any], Response]:
-        """The result dict for ``response``, and the response it renders: sent
-        gzip-compressed when only that brings it within ``limit`` bytes (and
-        the client takes gzip), else a logged 500."""
+    ) -> tuple[dict[str, Any], Response, int | None]:
+        """The result dict for ``response``, the response it renders, and its
+        exact size in bytes when above what the doctor watches (else None).
+        A response is sent gzip-compressed when only that brings it within
+        ``limit`` bytes (and the client takes gzip), else it is a logged 500."""
         # Every source renders a body at least as large as its bytes: one over
         # the limit is refused before rendering costs memory in proportion to it.
         size = len(response.body)
         if size <= limit:
             result = source.render(response, event, self.options)
-            rendered_size = oversize(result, limit)
-            if rendered_size is None:
-                return result, response
+            # One count serves both: the size guard and the doctor's HW003.
+            watched = limit if self.doctor is None else self.doctor.size_watched_above(limit)
+            rendered_size = oversize(result, min(watched, limit))
+            if rendered_size is None or rendered_size <= limit:
+                return result, response, rendered_size
             size, measured = rendered_size, str(rendered_size)
         else:
             measured = f"at least {size}"
@@ -345,7 +348,7 @@ class Adapter:
             source, event, self.options, request, response, limit, size, context
         )
         if fits_now and rescued is not None:
-            return rescued, response
+            return rescued, response, None
         logger.error(
             "500 Internal Server Error: the %s response to %s %s is %s bytes, over the "
             "%d-byte limit (request id %s)",
@@ -357,7 +360,7 @@ class Adapter:
             request_id_of(context),
         )
         response = plain_response(500, "Internal Server Error: response too large")
-        return source.render(response, event, self.options), response
+        return source.render(response, event, self.options), response, None
 
     def log_access(
         self, request: Request, status: int, size: int, started: float, context: Any

@@ -42,8 +42,6 @@ CODES = {
 
 #: HW003 fires above this share of the source's limit.
 _NEAR_LIMIT = 0.8
-#: A non-ASCII text body can grow at most this much when serialised (``\\uXXXX``).
-_WORST_EXPANSION = 6
 
 
 class Doctor:
@@ -86,6 +84,12 @@ class Doctor:
         if self.base_path and "HW005" not in fired:
             self._check_base_path(event, request, context)
 
+    def size_watched_above(self, limit: int) -> int:
+        """The rendered size from which a response interests HW003 (the limit
+        itself once it fired): the Adapter counts a result's exact size only
+        above it, and hands that count over (see :meth:`check_response`)."""
+        return limit if "HW003" in self.fired else int(limit * _NEAR_LIMIT)
+
     def check_response(
         self,
         source: Source,
@@ -93,17 +97,26 @@ class Doctor:
         request: Request,
         result: Any,
         limit: int,
+        size: int | None,
         context: Any,
     ) -> None:
-        """The checks a rendered response can answer (HW002, HW003, HW007)."""
+        """The checks a rendered response can answer (HW002, HW003, HW007);
+        ``size``: its exact rendered size, if above :meth:`size_watched_above`."""
         if not isinstance(result, dict):
             return
         fired = self.fired
-        body = result.get("body")
-        # Most bodies are far below: even at six bytes a character, under 40%
-        # of the limit.
-        if "HW003" not in fired and isinstance(body, str) and len(body) * 15 > limit:
-            self._check_size(source, result, body, limit, request, context)
+        if size is not None and "HW003" not in fired and size <= limit:
+            self.warn(
+                "HW003",
+                request,
+                context,
+                "the %s response is %d bytes, above 80%% of the %d-byte limit: larger "
+                "ones will be answered 500; compress (Adapter(compress=True)), paginate, or "
+                "serve large content from S3",
+                source.name,
+                size,
+                limit,
+            )
         if (
             result.get("isBase64Encoded") is True
             and "HW002" not in fired
@@ -210,36 +223,6 @@ class Doctor:
             self.base_path,
         )
 
-    def _check_size(
-        self,
-        source: Source,
-        result: dict[str, Any],
-        body: str,
-        limit: int,
-        request: Request,
-        context: Any,
-    ) -> None:
-        threshold = int(limit * _NEAR_LIMIT)
-        base64 = result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64"
-        # Most responses stop here: even at the worst escape they are far below.
-        # (str.isascii() reads a flag: it costs nothing.)
-        growth = 1 if base64 else 2 if body.isascii() else _WORST_EXPANSION
-        if len(body) * growth < threshold // 2:
-            return
-        size = _estimated_size(result, body, base64)
-        if threshold < size <= limit:
-            self.warn(
-                "HW003",
-                request,
-                context,
-                "the %s response is about %d bytes, above 80%% of the %d-byte limit: larger "
-                "ones will be answered 500; compress (Adapter(compress=True)), paginate, or "
-                "serve large content from S3",
-                source.name,
-                size,
-                limit,
-            )
-
     def _check_cors(self, result: dict[str, Any], request: Request, context: Any) -> None:
         values: list[str] = []
         for field in ("headers", "multiValueHeaders"):
@@ -264,21 +247,6 @@ class Doctor:
                 "the gateway's CORS settings) and remove the other",
                 ", ".join(values),
             )
-
-
-def _estimated_size(result: dict[str, Any], body: str, base64: bool) -> int:
-    """The result's serialised size, closely enough for an 80% warning."""
-    import json  # only for responses already near the limit
-
-    others = len(json.dumps({k: v for k, v in result.items() if k != "body"}))
-    if base64:
-        return others + len(body)
-    if body.isascii():
-        # The characters JSON escapes in text bodies that are large: quotes,
-        # backslashes and line breaks; other controls are rare.
-        extra = body.count('"') + body.count("\\") + body.count("\n") + body.count("\r")
-        return others + len(body) + extra
-    return others + len(json.dumps(body))  # non-ASCII: as the escaping runtimes send it
 
 
 def _domain(event: Mapping[str, Any]) -> str | None:

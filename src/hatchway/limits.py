@@ -79,7 +79,8 @@ def rendered_size(value: Any, ensure_ascii: bool) -> int:
 
 def oversize(result: dict[str, Any], limit: int) -> int | None:
     """The exact rendered size of the response dict ``result`` if it is over
-    ``limit`` bytes; None when it is within.
+    ``limit`` bytes; None when it is within. (``limit`` may be lower than the
+    service's: the doctor asks from 80% of it.)
 
     A bound that needs only lengths comes first (every character at its
     costliest escape; a base64 body at its own length), so a response clearly

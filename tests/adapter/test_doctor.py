@@ -194,6 +194,30 @@ def test_hw003_near_the_limit(source: str, size: int, caplog: pytest.LogCaptureF
     assert source in doctor_lines(caplog)[0]
 
 
+def test_hw003_gives_the_exact_size_counted_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hatchway.limits
+
+    # Escaped characters make the rendered size differ from the body's length.
+    body = ('"line"\n' * 520_000).encode()
+    counts: list[int] = []
+    count = hatchway.limits.rendered_size
+
+    def counted(value: Any, ensure_ascii: bool) -> int:
+        counts.append(1)
+        return count(value, ensure_ascii)
+
+    monkeypatch.setattr(hatchway.limits, "rendered_size", counted)
+    result = Adapter(app_answering(body), lifespan="off")(
+        build_event("function-url", "GET", "/"), Context()
+    )
+    assert counts == [1]  # the size guard's count serves the doctor too
+    assert codes(caplog) == ["HW003"]
+    exact = len(json.dumps(result).encode())
+    assert f"response is {exact} bytes" in doctor_lines(caplog)[0]
+
+
 def test_hw003_not_below(caplog: pytest.LogCaptureFixture) -> None:
     body = json.dumps({"data": "x" * 4_500_000}).encode()
     invoke(Adapter(app_answering(body), lifespan="off"), build_event("function-url", "GET", "/"))
