@@ -227,11 +227,11 @@ class Doctor:
         values: list[str] = []
         for field in ("headers", "multiValueHeaders"):
             headers = result.get(field)
-            if not headers or not isinstance(headers, dict):
+            # Most responses have no such header at all: the scan runs in C.
+            if not headers or not isinstance(headers, dict) or not _has_cors_origin(headers):
                 continue
             for name, value in headers.items():
-                # The length first: it rules out nearly every other header.
-                if len(name) != 27 or name.lower() != "access-control-allow-origin":
+                if not isinstance(name, str) or name.lower() != _CORS_ORIGIN:
                     continue
                 if isinstance(value, list):  # multiValueHeaders; Lambda@Edge's [{key, value}]
                     values.extend(v["value"] if isinstance(v, dict) else str(v) for v in value)
@@ -247,6 +247,17 @@ class Doctor:
                 "the gateway's CORS settings) and remove the other",
                 ", ".join(values),
             )
+
+
+_CORS_ORIGIN = "access-control-allow-origin"
+
+
+def _has_cors_origin(headers: dict[Any, Any]) -> bool:
+    """Whether a rendered headers dict names Access-Control-Allow-Origin, in any case."""
+    try:
+        return _CORS_ORIGIN in map(str.lower, headers)
+    except TypeError:  # a key that is not a string: a custom source's rendering
+        return any(isinstance(name, str) and name.lower() == _CORS_ORIGIN for name in headers)
 
 
 def _domain(event: Mapping[str, Any]) -> str | None:
