@@ -84,7 +84,7 @@ def test_it_does_not_wake_between_deadlines(
 
     def counted(now: float) -> float:
         looks.append(now)
-        return look(now)
+        return float(look(now))
 
     monkeypatch.setattr(fresh_watchdog, "_look", counted)
     watch = Recorded(5)
