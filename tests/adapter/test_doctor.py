@@ -313,6 +313,35 @@ def test_hw007_duplicate_cors(source: str, caplog: pytest.LogCaptureFixture) -> 
     assert codes(caplog) == ["HW007"]
 
 
+@pytest.mark.parametrize(
+    ("headers", "fires"),
+    [
+        ({"Access-Control-Allow-Origin": "*"}, False),
+        ({"ACCESS-CONTROL-ALLOW-ORIGIN": "a, b"}, True),
+        ({1: "x", "access-control-allow-origin": "a, b"}, True),  # a custom source's int key
+        ({1: "x", "content-type": "text/plain"}, False),
+    ],
+)
+def test_hw007_reads_any_spelling_of_the_rendered_names(
+    headers: dict[Any, str], fires: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hatchway.doctor import Doctor
+    from hatchway.http import Request
+    from hatchway.sources import SourceOptions
+
+    doctor = Doctor(SourceOptions(), frozenset())
+    request = Request(method="GET", path="/", raw_path=b"/")
+    doctor.check_response(
+        _Named("custom"), {}, request, {"headers": headers}, 1_000_000, None, Context()
+    )
+    assert codes(caplog) == (["HW007"] if fires else [])
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 # Off, and documented.
 
 
