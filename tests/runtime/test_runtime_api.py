@@ -141,12 +141,24 @@ def test_a_kept_alive_connection_closed_by_the_peer_is_opened_again(peer):
     assert server.connections == 2
 
 
-def test_connection_close_is_honoured(peer):
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(
+            b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            id="connection-close",
+        ),
+        pytest.param(
+            b"HTTP/1.1 202 Accepted\r\nconnection:  Close \r\nContent-Length: 0\r\n\r\n",
+            id="any-case-and-spaces",
+        ),
+        pytest.param(b"HTTP/1.0 202 Accepted\r\nContent-Length: 0\r\n\r\n", id="http-1.0"),
+    ],
+)
+def test_connection_close_is_honoured(peer, answer):
     def script(connection: socket.socket, number: int) -> None:
         server.read_request(connection)
-        connection.sendall(
-            b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        )
+        connection.sendall(answer)
         if number == 1:
             time.sleep(0.5)  # still open, but the client must not reuse it
 

@@ -265,6 +265,18 @@ def test_error_documents_and_xray_causes_as_awslambdaric_sends_them(event):
     assert ours.posts[1].body == theirs.posts[1].body == b'"just a string"'
 
 
+def test_event_bytes_are_read_as_awslambdaric_reads_them():
+    # Strict UTF-8 (an encoded surrogate is an unmarshal error) and a leading
+    # byte order mark skipped, as simplejson does.
+    string = json.dumps({"action": "string"}).encode()
+    events = [b"\xef\xbb\xbf" + string, b'{"action": "\xed\xa0\x80"}', string]
+    theirs, ours = both(events)
+    assert [p.kind for p in ours.posts] == [p.kind for p in theirs.posts]
+    assert [p.kind for p in ours.posts] == ["response", "error", "response"]
+    assert [p.body for p in ours.posts[::2]] == [b'"just a string"'] * 2
+    assert ours.posts[1].json() == theirs.posts[1].json()
+
+
 def test_context_attributes_as_awslambdaric_gives_them():
     client_context = {
         "client": {"installation_id": "i-1", "app_title": "t"},

@@ -33,6 +33,8 @@ _USER_AGENT = "hatchway-runtime"
 _MAX_HEAD = 64 * 1024
 #: Bodies up to this size are joined to their head and sent with one ``sendall``.
 _JOIN_BELOW = 256 * 1024
+#: The most read from the socket at a time.
+_READ_SIZE = 65536
 
 
 class RuntimeApiError(Exception):
@@ -117,7 +119,7 @@ class Connection:
             self.sock.sendall(body)
 
     def _fill(self, least: int) -> bytes:
-        data = self.sock.recv(max(least, 65536))
+        data = self.sock.recv(max(least, _READ_SIZE))
         if not data:
             raise _Closed("the Runtime API closed the connection")
         return data
@@ -134,10 +136,10 @@ class Connection:
         joined = b"".join(parts)
         return joined[:size], joined[size:]
 
-    def read_response(self) -> tuple[int, dict[str, str], bytes, bool]:
-        """Status, headers (lower-case names), body, and whether the connection stays open."""
-        buffer = self.buffer
-        end = buffer.find(b"\r\n\r\n")
+    def _read_head(self, buffer: bytes) -> tuple[bytes, int]:
+        """Read on until ``buffer`` holds a whole response head: the buffer and
+        where its head ends."""
+        end = -1
         while end < 0:
             if len(buffer) > _MAX_HEAD:
                 raise RuntimeApiError("the Runtime API's response head is too long")
@@ -151,27 +153,38 @@ class Connection:
                     ) from None
                 raise
             end = buffer.find(b"\r\n\r\n", searched)
-        lines = buffer[:end].decode("latin-1").split("\r\n")
-        status_line = lines[0].split(" ", 2)  # HTTP/1.1 202 Accepted
-        if len(status_line) < 2 or not status_line[0].startswith("HTTP/1."):
-            raise RuntimeApiError(f"not an HTTP/1.1 response: {lines[0][:100]!r}")
-        status = int(status_line[1])
+        return buffer, end
+
+    def read_response(self) -> tuple[int, dict[str, str], bytes, bool]:
+        """Status, headers (lower-case names), body, and whether the connection stays open."""
+        buffer = self.buffer or self.sock.recv(_READ_SIZE)
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:  # the head came in pieces, or not at all
+            buffer, end = self._read_head(buffer)
+        status_line, _, fields = buffer[:end].decode("latin-1").partition("\r\n")
+        # HTTP/1.1 202 Accepted
+        if status_line[:7] != "HTTP/1." or status_line[8:9] != " ":
+            raise RuntimeApiError(f"not an HTTP/1.1 response: {status_line[:100]!r}")
+        status = int(status_line[9:12])
         headers: dict[str, str] = {}
-        for line in lines[1:]:
+        for line in fields.split("\r\n"):
             name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        rest = buffer[end + 4 :]
-        keep_alive = (
-            headers.get("connection", "").lower() != "close" and status_line[0] != "HTTP/1.0"
-        )
+            headers[name.lower()] = value.strip()
+        connection = headers.get("connection")
+        keep_alive = status_line[7] != "0" and (connection is None or connection.lower() != "close")
+        start = end + 4
         length = headers.get("content-length")
         if length is not None:
-            body, self.buffer = self._read_exactly(rest, int(length))
+            stop = start + int(length)
+            if len(buffer) >= stop:  # the whole body came with the head (the usual case)
+                body, self.buffer = buffer[start:stop], buffer[stop:]
+            else:
+                body, self.buffer = self._read_exactly(buffer[start:], stop - start)
         elif headers.get("transfer-encoding", "").lower() == "chunked":
-            body = self._read_chunked(rest)
+            body = self._read_chunked(buffer[start:])
         else:  # the body runs to the end of the connection
-            parts = [rest]
-            while data := self.sock.recv(65536):
+            parts = [buffer[start:]]
+            while data := self.sock.recv(_READ_SIZE):
                 parts.append(data)
             body, self.buffer, keep_alive = b"".join(parts), b"", False
         return status, headers, body, keep_alive
@@ -211,6 +224,12 @@ class RuntimeApi:
             f"GET {_PREFIX}/invocation/next HTTP/1.1\r\n".encode("ascii")
             + self.host_lines
             + b"\r\n"
+        )
+        #: A result's request head, but for its request id, content type and length.
+        self._response_head = (
+            f"POST {_PREFIX}/invocation/%b/response HTTP/1.1\r\n".encode("ascii")
+            + self.host_lines.replace(b"%", b"%%")
+            + b"Content-Type: %b\r\nContent-Length: %d\r\n\r\n"
         )
 
     def connect(self) -> Connection:
@@ -258,10 +277,10 @@ class RuntimeApi:
 
     def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
         """A buffered result."""
-        head = self._post_head(
-            f"{_PREFIX}/invocation/{request_id}/response",
+        head = self._response_head % (
+            request_id.encode("latin-1", "replace"),
+            content_type.encode("latin-1"),
             len(body),
-            b"Content-Type: %b\r\n" % content_type.encode("latin-1"),
         )
         status, _, answer = self._exchange(head, body)
         if status != 202:

@@ -118,10 +118,16 @@ class RuntimeContext:
         self.memory_limit_in_mb = function.memory_limit_in_mb
         self.log_group_name = function.log_group_name
         self.log_stream_name = function.log_stream_name
-        client = _json_header(invocation.client_context, "Client Context")
-        self.w3c_fields = _w3c_fields(client)
-        self.client_context = ClientContext(client) if isinstance(client, dict) else None
-        self.identity = CognitoIdentity(_json_header(invocation.cognito_identity, "Identity"))
+        # Most invocations come without these headers: nothing to parse then.
+        if invocation.client_context:
+            client = _json_header(invocation.client_context, "Client Context")
+            self.w3c_fields = _w3c_fields(client)
+            self.client_context = ClientContext(client) if isinstance(client, dict) else None
+        else:
+            self.w3c_fields = {}
+            self.client_context = None
+        identity = invocation.cognito_identity
+        self.identity = CognitoIdentity(_json_header(identity, "Identity") if identity else None)
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the invocation times out (never negative)."""
@@ -149,9 +155,7 @@ class ContextError(Exception):
     """A context header is not valid JSON (``Runtime.LambdaContextUnmarshalError``)."""
 
 
-def _json_header(value: str | None, what: str) -> Any:
-    if not value:
-        return None
+def _json_header(value: str, what: str) -> Any:
     try:
         return json.loads(value)
     except ValueError as exc:

@@ -134,13 +134,24 @@ def load_handler(target: str) -> Handler:
     return handler  # type: ignore[no-any-return]
 
 
+#: One decoder for every event (``json.loads`` would look for the encoding of each).
+_DECODER = json.JSONDecoder()
+_BOM = b"\xef\xbb\xbf"
+
+
 def unmarshal(body: bytes, content_type: str) -> Any:
-    """The event: JSON decoded, or the raw bytes for another content type."""
+    """The event: JSON decoded, or the raw bytes for another content type.
+
+    As awslambdaric (simplejson) reads it: strict UTF-8, a leading byte order
+    mark skipped.
+    """
     if content_type != "application/json":
         return body
     try:
-        return json.loads(body)
-    except ValueError as exc:
+        if body[:3] == _BOM:
+            body = body[3:]
+        return _DECODER.decode(body.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError too
         raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from exc
 
 
@@ -179,7 +190,10 @@ class Marshaller:
         if isinstance(result, bytes):
             return result, "application/unknown"
         try:
-            text = self.encode(result)
+            try:
+                text = self.encoder.encode(result)
+            except _Fallback:
+                text = "".join(_encode_slowly(result, self.encoder, set()))
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from exc
         return text.encode("utf-8"), "application/json"
