@@ -103,18 +103,25 @@ def await_stack(task: asyncio.Task[Any]) -> str:
     return "".join(traceback.StackSummary.extract(frames).format())
 
 
-def arm(context: Any, margin: float | None, request: Request, caller: CodeType) -> Deadline | None:
+def arm(
+    context: Any,
+    margin: float | None,
+    request: Request,
+    caller: CodeType,
+    loop: asyncio.AbstractEventLoop,
+) -> Deadline | None:
     """Watch the running task's deadline, ``margin`` seconds before Lambda's
     (``caller``: the code of the function calling the app, see :class:`~hatchway.watchdog.Watch`);
     None when the guard is off or the context gives no deadline (see
     :func:`~hatchway.watchdog.deadline_of`: guarding then would only answer
-    every request that awaits anything with 504)."""
+    every request that awaits anything with 504). ``loop``: the loop running
+    the invocation's task (named, it spares a look-up of the running loop)."""
     if margin is None:
         return None
     ends = deadline_of(context)
     if ends is None:
         return None
-    task = current_task()
+    task = current_task(loop)
     if task is None:
         return None
     deadline = Deadline(ends, margin, request, context, caller, task)

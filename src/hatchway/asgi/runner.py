@@ -141,7 +141,7 @@ class AsgiRunner:
     async def run_app(self, cycle: HttpCycle, request: Request, event: Any, context: Any) -> None:
         """Run the app for one request over ``cycle``: lifespan started first, the
         deadline armed, an error after a complete response logged, not raised."""
-        deadline = arm_deadline(context, self.timeout_margin, request, _RUN_APP)
+        deadline = arm_deadline(context, self.timeout_margin, request, _RUN_APP, self.loops.loop)
         lifespan = self.lifespan
         try:
             if lifespan is not None and not lifespan.settled:
