@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from hatchway import Adapter
+from hatchway.errors import ProtocolError
+from hatchway.wsgi import _check_status
 from helpers import Context, WsgiRecorder
 from helpers.events import http_api
 
@@ -329,3 +331,34 @@ def test_environ_headers_new_and_known(name: str) -> None:
         content_type = dict(headers).get("content-type")
         assert environ.get("CONTENT_TYPE") == content_type
         assert environ["CONTENT_LENGTH"] == "0"  # from the body, never the header
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("200 OK", 200),
+        ("200", 200),
+        ("200 ", 200),
+        ("100 Continue", 100),
+        ("599 Whatever", 599),
+        ("404 Not\tFound", 404),
+        ("099 X", None),
+        ("600 X", None),
+        ("20", None),
+        ("", None),
+        ("200OK", None),
+        ("200\tOK", None),
+        ("200 OK\r\nX-Evil: 1", None),
+        ("200 OK\n", None),
+        ("200 O\0K", None),
+        ("\uff12\uff10\uff10 OK", None),
+        (b"200 OK", None),
+        (None, None),
+    ],
+)
+def test_status_lines(status: object, code: int | None) -> None:
+    if code is None:
+        with pytest.raises(ProtocolError):
+            _check_status(status)
+    else:
+        assert _check_status(status) == code
