@@ -267,6 +267,8 @@ def _port(text: str) -> int | None:
 def _split_host(host: str) -> tuple[str, int | None]:
     """``(host, port)`` of ``name:port``, ``[v6]:port`` or either without a
     port (then None). A bare IPv6 address (more than one colon) has no port."""
+    if ":" not in host:  # nearly every Host header
+        return host, None
     if host.startswith("["):  # IPv6 literal, maybe with a port
         end = host.find("]")
         if end != -1:
@@ -297,8 +299,9 @@ def server_and_scheme(
     if proto_header is not None:
         proto = last.get(proto_header)
         if proto is not None:
-            # The last entry, should the service append to a client's value.
-            proto = proto.rpartition(",")[2].strip().lower()
+            if proto not in _DEFAULT_PORTS:
+                # The last entry, should the service append to a client's value.
+                proto = proto.rpartition(",")[2].strip().lower()
             if proto in _DEFAULT_PORTS:
                 scheme = proto
     host_value = last.get("host")
