@@ -55,7 +55,10 @@ def is_function_url_domain(domain: Any) -> bool:
     """
     if not isinstance(domain, str):
         return False
-    labels = domain.lower().split(".")
+    domain = domain.lower()
+    if ".lambda-url." not in domain:  # any other domain, at once
+        return False
+    labels = domain.split(".")
     return len(labels) == 5 and labels[1] == "lambda-url" and labels[3:] == ["on", "aws"]
 
 

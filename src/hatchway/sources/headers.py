@@ -331,15 +331,9 @@ def fold_headers(
     one pass: ``(first, repeated, spelling)``. ``first`` has every name's first
     value; ``repeated`` every value of the names given more than once (most
     responses have none); ``spelling`` maps lower-case names to that case."""
-    # isinstance, not a type() check: it keeps the item type, so a compiled
-    # build unpacks the pairs and lower-cases the names without method calls.
-    if isinstance(headers, list):
-        spelling = {name.lower(): name for name, _ in headers}
-        if len(spelling) == len(headers):  # no name twice: two passes at C speed
-            return dict(headers), {}, spelling
     first: dict[str, str] = {}
     repeated: dict[str, list[str]] = {}
-    spelling = {}
+    spelling: dict[str, str] = {}
     for name, value in headers:
         lower = name.lower()
         key = spelling.get(lower)
