@@ -87,7 +87,6 @@ class ApiGatewayHttp:
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
-        # dict-typed: the compiled build then reads fields with dict operations.
         fields: dict[str, Any] = event if type(event) is dict else mapping(event)
         value = fields.get("requestContext")
         context: dict[str, Any] = value if type(value) is dict else mapping(value)
@@ -126,7 +125,7 @@ class ApiGatewayHttp:
         server, scheme = server_and_scheme(last, context.get("domainName"), proto_header=None)
         query = fields.get("rawQueryString")
         # Positional (method, path, raw_path, root_path, query_string, headers,
-        # body, client, server, scheme): keywords would cost ~1 us per request.
+        # body, client, server, scheme): ten keywords double the cost of the call.
         return Request(
             method,
             path,
