@@ -181,19 +181,20 @@ class WsgiRunner:
         for name, value in request.headers:
             # Names with "_" are dropped: they would collide with a "-" spelling
             # (X-Forwarded-For vs X_Forwarded_For) and let a client smuggle a
-            # header past a proxy that checks the other one. Content-Length is
-            # set from the body we actually deliver.
-            if "_" in name or name == "content-length":
+            # header past a proxy that checks the other one.
+            if "_" in name:
                 continue
-            if name == "content-type":
-                key = "CONTENT_TYPE"
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
+            key = "HTTP_" + name.upper().replace("-", "_")
             if key in environ:
                 # Repeats join with ","; the cookie header arrives already merged.
                 environ[key] = f"{environ[key]},{value}"
             else:
                 environ[key] = value
+        # CONTENT_LENGTH is that of the body we actually deliver, set above;
+        # Content-Type has a key without the HTTP_ prefix.
+        environ.pop("HTTP_CONTENT_LENGTH", None)
+        if "HTTP_CONTENT_TYPE" in environ:
+            environ["CONTENT_TYPE"] = environ.pop("HTTP_CONTENT_TYPE")
         return environ
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:

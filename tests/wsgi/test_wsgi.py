@@ -12,7 +12,8 @@ import pytest
 
 from hatchway import Adapter
 from hatchway.errors import ProtocolError
-from hatchway.wsgi import _check_status
+from hatchway.http import Request
+from hatchway.wsgi import WsgiRunner, _check_status
 from helpers import Context, WsgiRecorder
 from helpers.events import http_api
 
@@ -362,3 +363,27 @@ def test_status_lines(status: object, code: int | None) -> None:
             _check_status(status)
     else:
         assert _check_status(status) == code
+
+
+def test_environ_header_variables_from_repeats_framing_and_underscores() -> None:
+    request = Request(
+        "POST",
+        "/",
+        b"/",
+        headers=[
+            ("content-type", "text/plain"),
+            ("content-length", "999"),
+            ("x-a", "1"),
+            ("content-type", "charset=utf-8"),
+            ("x_a", "smuggled"),
+            ("x-a", "2"),
+        ],
+        body=b"abc",
+    )
+    environ = WsgiRunner(WsgiRecorder()).environ(request, {}, None)
+    headers = {key: value for key, value in environ.items() if key.startswith(("HTTP_", "CONTENT"))}
+    assert headers == {
+        "CONTENT_TYPE": "text/plain,charset=utf-8",
+        "CONTENT_LENGTH": "3",
+        "HTTP_X_A": "1,2",
+    }
