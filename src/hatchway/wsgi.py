@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import re
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -42,16 +43,17 @@ def script_and_path(request: Request) -> tuple[str, str]:
     each the path's bytes read as latin-1 (PEP 3333), as HTTP servers give them:
     decoded from ``raw_path``, so a client's ``%ff`` arrives as that byte and not
     as the replacement character a text decoding made of it."""
-    root = request.root_path
+    root, path, raw_path = request.root_path, request.path, request.raw_path
+    if b"%" not in raw_path and path.isascii() and root.isascii():
+        return root, path[len(root) :]  # nearly every path: nothing to decode
     script_name = _native(root)
-    raw_path = request.raw_path
     if b"%" in raw_path:
         from urllib.parse import unquote_to_bytes  # here: most paths need no decoding
 
         full = unquote_to_bytes(raw_path).decode("latin-1")
         if full.startswith(script_name):
             return script_name, full[len(script_name) :]
-    return script_name, _native(request.path[len(root) :])
+    return script_name, _native(path[len(root) :])
 
 
 class _Exchange:
@@ -94,50 +96,45 @@ class _Exchange:
         self.chunks.append(data)
 
 
+#: A WSGI status line: a code from 100 to 599, alone or followed by a space
+#: and a reason phrase free of CR, LF and NUL.
+_STATUS_LINE = re.compile(r"[1-5][0-9][0-9](?: [^\r\n\x00]*)?").fullmatch
+
+
 def _check_status(status: Any) -> int:
     """The code of a valid WSGI status line like ``"200 OK"``."""
-    if (
-        not isinstance(status, str)
-        or len(status) < 3
-        or not (status[:3].isascii() and status[:3].isdigit())
-        or (len(status) > 3 and status[3] != " ")
-        or _forbidden(status)
-        or not 100 <= int(status[:3]) <= 599
-    ):
+    if not isinstance(status, str) or _STATUS_LINE(status) is None:
         raise ProtocolError(f"invalid WSGI status {status!r}: expected a string like '200 OK'")
     return int(status[:3])
 
 
 def _check_headers(headers: Any) -> list[tuple[str, str]]:
-    """The response headers, checked: a list of (name, value) tuples (PEP 3333
-    requires a list; anything else is refused whole, never partly read)."""
+    """The response headers, checked: a list of (name, value) tuples of str
+    (PEP 3333 requires a list; anything else is refused whole, never partly
+    read), no CR, LF or NUL anywhere, no colon or space in a name."""
     if not isinstance(headers, list):
         raise ProtocolError(f"response headers must be a list, not {type(headers).__name__}")
     checked = []
     for item in headers:
         if not isinstance(item, tuple) or len(item) != 2:
             raise ProtocolError(f"response header {item!r} is not a (name, value) tuple")
-        checked.append(_check_pair(item))
+        name, value = item
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ProtocolError(f"response header {item!r} must be a pair of str")
+        # isprintable() rules out CR, LF and NUL at C speed for the usual
+        # header; only what it rejects (a tab, say) needs the exact check.
+        if (
+            not name
+            or ":" in name
+            or " " in name
+            or not (name.isprintable() or not _forbidden(name))
+            or not (value.isprintable() or not _forbidden(value))
+        ):
+            raise ProtocolError(f"response header {name!r} has a forbidden character")
+        # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);
+        # Django's WSGI handler sends Set-Cookie values with a leading space.
+        checked.append((name, value.strip(" \t")))
     return checked
-
-
-def _check_pair(item: tuple[Any, Any]) -> tuple[str, str]:
-    name, value = item
-    if not isinstance(name, str) or not isinstance(value, str):
-        raise ProtocolError(f"response header {item!r} must be a pair of str")
-    # isprintable() rules out CR, LF and NUL at C speed for the usual
-    # header; only what it rejects (a tab, say) needs the exact check.
-    if (
-        not name
-        or ":" in name
-        or " " in name
-        or not (name.isprintable() or not _forbidden(name))
-        or not (value.isprintable() or not _forbidden(value))
-    ):
-        raise ProtocolError(f"response header {name!r} has a forbidden character")
-    # Leading and trailing blanks are not part of a field value (RFC 9110 5.5);
-    # Django's WSGI handler sends Set-Cookie values with a leading space.
-    return (name, value.strip(" \t"))
 
 
 class WsgiRunner:
@@ -184,19 +181,20 @@ class WsgiRunner:
         for name, value in request.headers:
             # Names with "_" are dropped: they would collide with a "-" spelling
             # (X-Forwarded-For vs X_Forwarded_For) and let a client smuggle a
-            # header past a proxy that checks the other one. Content-Length is
-            # set from the body we actually deliver.
-            if "_" in name or name == "content-length":
+            # header past a proxy that checks the other one.
+            if "_" in name:
                 continue
-            if name == "content-type":
-                key = "CONTENT_TYPE"
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
+            key = "HTTP_" + name.upper().replace("-", "_")
             if key in environ:
                 # Repeats join with ","; the cookie header arrives already merged.
                 environ[key] = f"{environ[key]},{value}"
             else:
                 environ[key] = value
+        # CONTENT_LENGTH is that of the body we actually deliver, set above;
+        # Content-Type has a key without the HTTP_ prefix.
+        environ.pop("HTTP_CONTENT_LENGTH", None)
+        if "HTTP_CONTENT_TYPE" in environ:
+            environ["CONTENT_TYPE"] = environ.pop("HTTP_CONTENT_TYPE")
         return environ
 
     def __call__(self, request: Request, event: Any, context: Any) -> Response:

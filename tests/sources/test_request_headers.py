@@ -77,6 +77,46 @@ def test_powertools_sample_origin_reaches_asgi_and_wsgi() -> None:
     assert seen.query == b"parameter1=value1&parameter1=value2&parameter2=value"
 
 
+# A map of lower-case token names and ASCII strings goes in unchanged, in one
+# step; each case here differs from that in one way and must come out as the
+# per-header rules make it.
+@pytest.mark.parametrize(
+    ("header_map", "expected"),
+    [
+        ({"host": "h", "x-a": "1"}, [("host", "h"), ("x-a", "1")]),
+        ({"host": "h", "X-A": "1"}, [("host", "h"), ("x-a", "1")]),
+        ({"host": "h", "x a": "1"}, [("host", "h")]),
+        ({"host": "h", "": "1"}, [("host", "h")]),
+        ({"host": "h", "x-\u212a": "1"}, [("host", "h")]),
+        ({"host": "h", "x-a": "caf\u00e9"}, [("host", "h"), ("x-a", "caf\u00e9")]),
+        ({"host": "h", "x-a": "\u20ac"}, [("host", "h"), ("x-a", "\u00e2\u0082\u00ac")]),
+        ({"host": "h", "x-a": ["1", "2"]}, [("host", "h"), ("x-a", "1"), ("x-a", "2")]),
+        ({"host": "h", "x-a": 7}, [("host", "h"), ("x-a", "7")]),
+        ({"host": "h", "x-a": None}, [("host", "h")]),
+        ({"host": "h", "cookie": "a=1"}, [("host", "h"), ("cookie", "a=1")]),
+    ],
+    ids=[
+        "plain",
+        "upper-case name",
+        "non-token name",
+        "empty name",
+        "kelvin sign",
+        "latin-1 value",
+        "value beyond latin-1",
+        "list value",
+        "number value",
+        "null value",
+        "cookie header",
+    ],
+)
+def test_single_map_headers_follow_the_per_header_rules(
+    header_map: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    headers, last = collect_headers(header_map)
+    assert headers == expected
+    assert last == dict(expected)
+
+
 def test_empty_cookies_list_keeps_the_cookie_header() -> None:
     headers, _ = collect_headers({"host": "h", "cookie": "a=1; b=2"}, None, [])
     assert headers == [("host", "h"), ("cookie", "a=1; b=2")]

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from hatchway import Adapter
+from hatchway.errors import ProtocolError
+from hatchway.http import Request
+from hatchway.wsgi import WsgiRunner, _check_status
 from helpers import Context, WsgiRecorder
 from helpers.events import http_api
 
@@ -329,3 +332,58 @@ def test_environ_headers_new_and_known(name: str) -> None:
         content_type = dict(headers).get("content-type")
         assert environ.get("CONTENT_TYPE") == content_type
         assert environ["CONTENT_LENGTH"] == "0"  # from the body, never the header
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("200 OK", 200),
+        ("200", 200),
+        ("200 ", 200),
+        ("100 Continue", 100),
+        ("599 Whatever", 599),
+        ("404 Not\tFound", 404),
+        ("099 X", None),
+        ("600 X", None),
+        ("20", None),
+        ("", None),
+        ("200OK", None),
+        ("200\tOK", None),
+        ("200 OK\r\nX-Evil: 1", None),
+        ("200 OK\n", None),
+        ("200 O\0K", None),
+        ("\uff12\uff10\uff10 OK", None),
+        (b"200 OK", None),
+        (None, None),
+    ],
+)
+def test_status_lines(status: object, code: int | None) -> None:
+    if code is None:
+        with pytest.raises(ProtocolError):
+            _check_status(status)
+    else:
+        assert _check_status(status) == code
+
+
+def test_environ_header_variables_from_repeats_framing_and_underscores() -> None:
+    request = Request(
+        "POST",
+        "/",
+        b"/",
+        headers=[
+            ("content-type", "text/plain"),
+            ("content-length", "999"),
+            ("x-a", "1"),
+            ("content-type", "charset=utf-8"),
+            ("x_a", "smuggled"),
+            ("x-a", "2"),
+        ],
+        body=b"abc",
+    )
+    environ = WsgiRunner(WsgiRecorder()).environ(request, {}, None)
+    headers = {key: value for key, value in environ.items() if key.startswith(("HTTP_", "CONTENT"))}
+    assert headers == {
+        "CONTENT_TYPE": "text/plain,charset=utf-8",
+        "CONTENT_LENGTH": "3",
+        "HTTP_X_A": "1,2",
+    }

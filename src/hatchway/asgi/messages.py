@@ -20,7 +20,7 @@ _BYTES_LIKE = (bytes, bytearray, memoryview)
 #: How the client framed its body. The gateway delivers the whole body, so the
 #: scope says its length once, as a server would after reading it (Django's
 #: ASGI form parser reads nothing without it), and never ``chunked``.
-_FRAMING = ("content-length", "transfer-encoding")
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any) -> dict[str, Any]:
@@ -55,6 +55,8 @@ def http_scope(request: Request, state: dict[str, Any], event: Any, context: Any
 
 
 def check_status(status: Any) -> int:
+    if type(status) is int and 100 <= status <= 599:
+        return status
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise ProtocolError(f"invalid HTTP status {status!r} in http.response.start")
     return int(status)
@@ -67,9 +69,10 @@ def check_headers(headers: Any) -> list[tuple[str, str]]:
     checked = []
     try:
         for name, value in headers:
-            if not isinstance(name, _BYTES_LIKE) or not isinstance(value, _BYTES_LIKE):
-                raise ProtocolError(f"response header {name!r}: names and values must be bytes")
-            name, value = bytes(name), bytes(value)
+            if type(name) is not bytes or type(value) is not bytes:
+                if not isinstance(name, _BYTES_LIKE) or not isinstance(value, _BYTES_LIKE):
+                    raise ProtocolError(f"response header {name!r}: names and values must be bytes")
+                name, value = bytes(name), bytes(value)
             name_text, value_text = name.decode("latin-1"), value.decode("latin-1")
             # isprintable() rules out CR, LF and NUL at C speed for the usual
             # header; only what it rejects (a tab, say) needs the exact search.
@@ -87,7 +90,9 @@ def check_headers(headers: Any) -> list[tuple[str, str]]:
     return checked
 
 
-def encode_headers(headers: Headers, skip: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+def encode_headers(
+    headers: Headers, skip: frozenset[str] = frozenset()
+) -> list[tuple[bytes, bytes]]:
     """Request headers as ASGI wants them, but those named in ``skip``: latin-1
     bytes (UTF-8 for the text beyond latin-1 a custom source may give)."""
     try:

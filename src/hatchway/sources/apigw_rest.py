@@ -99,7 +99,6 @@ class ApiGatewayRest:
 
     def parse(self, event: Event, options: SourceOptions) -> Request:
         name = self.name
-        # dict-typed: the compiled build then reads fields with dict operations.
         fields: dict[str, Any] = event if type(event) is dict else mapping(event)
         method = require_method(fields.get("httpMethod"), name, "httpMethod")
         path_field = require_path(fields.get("path"), name, "path")
@@ -140,7 +139,7 @@ class ApiGatewayRest:
         identity: dict[str, Any] = value if type(value) is dict else mapping(value)
         source_ip = identity.get("sourceIp")
         # Positional (method, path, raw_path, root_path, query_string, headers,
-        # body, client, server, scheme): keywords would cost ~1 us per request.
+        # body, client, server, scheme): ten keywords double the cost of the call.
         return Request(
             method,
             path,

@@ -34,10 +34,12 @@ def merged_query(single: Any, multi: Any) -> list[tuple[Any, Any]]:
     ``queryStringParameters`` it lacks (query keys are case-sensitive). AWS
     keeps the two consistent; hand-made events may not. A map that is not an
     object counts as absent."""
-    multi = multi if isinstance(multi, Mapping) else {}
-    single = single if isinstance(single, Mapping) else {}
+    multi = multi if type(multi) is dict or isinstance(multi, Mapping) else {}
+    single = single if type(single) is dict or isinstance(single, Mapping) else {}
     if not multi:
         return list(single.items())
+    if single.keys() <= multi.keys():  # as AWS sends them
+        return list(multi.items())
     return [*multi.items(), *((k, v) for k, v in single.items() if k not in multi)]
 
 

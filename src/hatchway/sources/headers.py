@@ -85,15 +85,25 @@ def header_name(name: object) -> str | None:
     return None
 
 
-def _plain_names(header_map: Mapping[Any, Any]) -> bool:
-    """Whether every name in ``header_map`` is ASCII letters, digits and ``-``
-    (nearly every real map): checked for all the names at once, each of which
-    :func:`header_name` would then only lower-case."""
+#: The token characters as bytes, for ``bytes.translate`` to delete: names
+#: are all tokens when nothing is left of them.
+_TOKEN_BYTES = "".join(sorted(_TOKEN_CHARS)).encode("ascii")
+
+
+def _plain_names(header_map: Mapping[Any, Any]) -> str | None:
+    """All the names of ``header_map`` joined, when every one is a non-empty
+    ASCII token (nearly every map), else None. Checked for all the names at
+    once, at C speed; each of them :func:`header_name` would then only
+    lower-case."""
     try:
         joined = "".join(header_map)
     except TypeError:  # a name that is not a string
-        return False
-    return "" not in header_map and joined.isascii() and joined.replace("-", "").isalnum()
+        return None
+    if "" in header_map or not joined.isascii():
+        return None
+    if joined.encode("ascii").translate(None, _TOKEN_BYTES):  # a non-token character
+        return None
+    return joined
 
 
 def _values(value: Any) -> Iterable[str]:
@@ -128,9 +138,20 @@ def _add_headers(
     """Append the headers of one event map to ``headers``, the values of its
     ``cookie`` header to ``cookie_headers`` and the names that are no token
     to ``dropped``."""
-    plain = _plain_names(header_map)
+    names = _plain_names(header_map)
+    if names is not None and names == names.lower() and "cookie" not in header_map:
+        # Payload 2.0 events: lower-case names, one string each, no Cookie
+        # header (cookies have their own list). When every value is ASCII
+        # too, there is nothing to change: all the pairs go in at C speed.
+        try:
+            unchanged = "".join(header_map.values()).isascii()
+        except TypeError:  # a value that is not a string
+            unchanged = False
+        if unchanged:
+            headers.extend(header_map.items())
+            return
     for name, value in header_map.items():
-        key = name.lower() if plain else header_name(name)
+        key = name.lower() if names is not None else header_name(name)
         if key is None:
             dropped.append(name)
             continue
@@ -246,6 +267,8 @@ def _port(text: str) -> int | None:
 def _split_host(host: str) -> tuple[str, int | None]:
     """``(host, port)`` of ``name:port``, ``[v6]:port`` or either without a
     port (then None). A bare IPv6 address (more than one colon) has no port."""
+    if ":" not in host:  # nearly every Host header
+        return host, None
     if host.startswith("["):  # IPv6 literal, maybe with a port
         end = host.find("]")
         if end != -1:
@@ -276,8 +299,9 @@ def server_and_scheme(
     if proto_header is not None:
         proto = last.get(proto_header)
         if proto is not None:
-            # The last entry, should the service append to a client's value.
-            proto = proto.rpartition(",")[2].strip().lower()
+            if proto not in _DEFAULT_PORTS:
+                # The last entry, should the service append to a client's value.
+                proto = proto.rpartition(",")[2].strip().lower()
             if proto in _DEFAULT_PORTS:
                 scheme = proto
     host_value = last.get("host")
@@ -307,15 +331,9 @@ def fold_headers(
     one pass: ``(first, repeated, spelling)``. ``first`` has every name's first
     value; ``repeated`` every value of the names given more than once (most
     responses have none); ``spelling`` maps lower-case names to that case."""
-    # isinstance, not a type() check: it keeps the item type, so a compiled
-    # build unpacks the pairs and lower-cases the names without method calls.
-    if isinstance(headers, list):
-        spelling = {name.lower(): name for name, _ in headers}
-        if len(spelling) == len(headers):  # no name twice: two passes at C speed
-            return dict(headers), {}, spelling
     first: dict[str, str] = {}
     repeated: dict[str, list[str]] = {}
-    spelling = {}
+    spelling: dict[str, str] = {}
     for name, value in headers:
         lower = name.lower()
         key = spelling.get(lower)

@@ -197,7 +197,7 @@ class LambdaEdge:
         query = request.get("querystring")
         client_ip = request.get("clientIp")
         # Positional (method, path, raw_path, root_path, query_string, headers,
-        # body, client, server, scheme): keywords would cost ~1 us per request.
+        # body, client, server, scheme): ten keywords double the cost of the call.
         return Request(
             method,
             path,

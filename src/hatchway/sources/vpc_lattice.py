@@ -98,7 +98,7 @@ class VpcLattice:
             last, proto_header="x-forwarded-for-proto", port_header="x-forwarded-for-port"
         )
         # Positional (method, path, raw_path, root_path, query_string, headers,
-        # body, client, server, scheme): keywords would cost ~1 us per request.
+        # body, client, server, scheme): ten keywords double the cost of the call.
         return Request(
             method,
             path,
