@@ -26,7 +26,7 @@ from .lifecycle import (
     run_warmups,
     snap_start,
 )
-from .limits import SYNC_INVOKE_LIMIT, oversize
+from .limits import SYNC_INVOKE_LIMIT, counted_size
 from .log import LazyLogger, RequestFields, invocation, request_id_of
 from .passthrough import is_websocket_event, refusal
 from .sources import BUILTIN_SOURCES, SourceOptions
@@ -327,7 +327,7 @@ class Adapter:
         limit: int,
     ) -> tuple[dict[str, Any], Response, int | None]:
         """The result dict for ``response``, the response it renders, and its
-        exact size in bytes when above what the doctor watches (else None).
+        exact size in bytes if it was counted (see :func:`~hatchway.limits.counted_size`).
         A response is sent gzip-compressed when only that brings it within
         ``limit`` bytes (and the client takes gzip), else it is a logged 500."""
         # Every source renders a body at least as large as its bytes: one over
@@ -335,11 +335,9 @@ class Adapter:
         size = len(response.body)
         if size <= limit:
             result = source.render(response, event, self.options)
-            # One count serves both: the size guard and the doctor's HW003.
-            watched = limit if self.doctor is None else self.doctor.size_watched_above(limit)
-            rendered_size = oversize(result, min(watched, limit))
+            rendered_size = counted_size(result, limit)
             if rendered_size is None or rendered_size <= limit:
-                return result, response, rendered_size
+                return result, response, rendered_size  # the count serves the doctor too
             size, measured = rendered_size, str(rendered_size)
         else:
             measured = f"at least {size}"

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from ._typing import TYPE_CHECKING
 from .compression import event_header, rest_binary_evidence
+from .limits import escapes_non_ascii, rendered_size
 from .log import LazyLogger, request_id_of
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ CODES = {
 
 #: HW003 fires above this share of the source's limit.
 _NEAR_LIMIT = 0.8
+#: A non-ASCII text body can grow at most this much when serialised (``\\uXXXX``).
+_WORST_EXPANSION = 6
 
 
 class Doctor:
@@ -84,12 +87,6 @@ class Doctor:
         if self.base_path and "HW005" not in fired:
             self._check_base_path(event, request, context)
 
-    def size_watched_above(self, limit: int) -> int:
-        """The rendered size from which a response interests HW003 (the limit
-        itself once it fired): the Adapter counts a result's exact size only
-        above it, and hands that count over (see :meth:`check_response`)."""
-        return limit if "HW003" in self.fired else int(limit * _NEAR_LIMIT)
-
     def check_response(
         self,
         source: Source,
@@ -101,22 +98,15 @@ class Doctor:
         context: Any,
     ) -> None:
         """The checks a rendered response can answer (HW002, HW003, HW007);
-        ``size``: its exact rendered size, if above :meth:`size_watched_above`."""
+        ``size``: its exact rendered size if the size guard counted it."""
         if not isinstance(result, dict):
             return
         fired = self.fired
-        if size is not None and "HW003" not in fired and size <= limit:
-            self.warn(
-                "HW003",
-                request,
-                context,
-                "the %s response is %d bytes, above 80%% of the %d-byte limit: larger "
-                "ones will be answered 500; compress (Adapter(compress=True)), paginate, or "
-                "serve large content from S3",
-                source.name,
-                size,
-                limit,
-            )
+        body = result.get("body")
+        # Most bodies are far below: even at six bytes a character, under 40%
+        # of the limit.
+        if "HW003" not in fired and isinstance(body, str) and len(body) * 15 > limit:
+            self._check_size(source, result, body, size, limit, request, context)
         if (
             result.get("isBase64Encoded") is True
             and "HW002" not in fired
@@ -222,6 +212,38 @@ class Doctor:
             "mapping and Adapter(base_path=...)",
             self.base_path,
         )
+
+    def _check_size(
+        self,
+        source: Source,
+        result: dict[str, Any],
+        body: str,
+        size: int | None,
+        limit: int,
+        request: Request,
+        context: Any,
+    ) -> None:
+        threshold = int(limit * _NEAR_LIMIT)
+        if size is None:  # the size guard's bound alone showed it within the limit
+            base64 = result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64"
+            # Not worth a count when far below (an ASCII text grows past twice
+            # its length only with control characters; str.isascii() reads a flag).
+            growth = 1 if base64 else 2 if body.isascii() else _WORST_EXPANSION
+            if len(body) * growth < threshold // 2:
+                return
+            size = rendered_size(result, escapes_non_ascii())
+        if threshold < size <= limit:
+            self.warn(
+                "HW003",
+                request,
+                context,
+                "the %s response is %d bytes, above 80%% of the %d-byte limit: larger "
+                "ones will be answered 500; compress (Adapter(compress=True)), paginate, or "
+                "serve large content from S3",
+                source.name,
+                size,
+                limit,
+            )
 
     def _check_cors(self, result: dict[str, Any], request: Request, context: Any) -> None:
         values: list[str] = []

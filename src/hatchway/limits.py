@@ -10,8 +10,8 @@ the default separators, UTF-8. :func:`rendered_size` computes it exactly
 without serialising: it counts what JSON escaping adds to each string
 (quotes, backslashes and control characters; with ``ensure_ascii``, every
 non-ASCII character as ``\\uXXXX`` and a character beyond the BMP as a
-surrogate pair of them, 12 bytes). :func:`oversize` first takes a bound that
-needs only lengths, and counts only when that bound is over the limit.
+surrogate pair of them, 12 bytes). :func:`counted_size` first takes a bound
+that needs only lengths, and counts only when that bound is over the limit.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = ["SYNC_INVOKE_LIMIT", "escapes_non_ascii", "oversize", "rendered_size"]
+__all__ = [
+    "SYNC_INVOKE_LIMIT",
+    "counted_size",
+    "escapes_non_ascii",
+    "oversize",
+    "rendered_size",
+]
 
 #: The synchronous invocation payload limit, in bytes (6 MB as Lambda counts it).
 SYNC_INVOKE_LIMIT = 6_291_556
@@ -77,16 +83,15 @@ def rendered_size(value: Any, ensure_ascii: bool) -> int:
     return _size(value, ensure_ascii)
 
 
-def oversize(result: dict[str, Any], limit: int) -> int | None:
-    """The exact rendered size of the response dict ``result`` if it is over
-    ``limit`` bytes; None when it is within. (``limit`` may be lower than the
-    service's: the doctor asks from 80% of it.)
+def counted_size(result: dict[str, Any], limit: int) -> int | None:
+    """The exact rendered size of the response dict ``result``, counted only
+    when a bound from lengths alone is over ``limit``; None when that bound
+    shows it within.
 
-    A bound that needs only lengths comes first (every character at its
-    costliest escape; a base64 body at its own length), so a response clearly
-    within the limit costs a walk over its few fields; only a bound over the
-    limit is followed by the exact count, which reads each string once, a
-    piece at a time, and copies none of it whole.
+    The bound takes every character at its costliest escape (a base64 body at
+    its own length), so a response clearly within the limit costs a walk over
+    its few fields; the count reads each string once, a piece at a time, and
+    copies none of it whole.
     """
     bound = _bound(result)
     body = _base64_body(result)
@@ -94,8 +99,14 @@ def oversize(result: dict[str, Any], limit: int) -> int | None:
         bound += len(body) + 2 - _bound(body)
     if bound <= limit:
         return None
-    size = rendered_size(result, escapes_non_ascii())
-    return size if size > limit else None
+    return rendered_size(result, escapes_non_ascii())
+
+
+def oversize(result: dict[str, Any], limit: int) -> int | None:
+    """The exact rendered size of the response dict ``result`` if it is over
+    ``limit`` bytes; None when it is within (see :func:`counted_size`)."""
+    size = counted_size(result, limit)
+    return size if size is not None and size > limit else None
 
 
 def _base64_body(result: dict[str, Any]) -> str | None:

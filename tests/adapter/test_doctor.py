@@ -194,13 +194,12 @@ def test_hw003_near_the_limit(source: str, size: int, caplog: pytest.LogCaptureF
     assert source in doctor_lines(caplog)[0]
 
 
-def test_hw003_gives_the_exact_size_counted_once(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def size_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every exact count of a rendered size, by the size guard or the doctor."""
+    import hatchway.doctor
     import hatchway.limits
 
-    # Escaped characters make the rendered size differ from the body's length.
-    body = ('"line"\n' * 520_000).encode()
     counts: list[int] = []
     count = hatchway.limits.rendered_size
 
@@ -209,13 +208,35 @@ def test_hw003_gives_the_exact_size_counted_once(
         return count(value, ensure_ascii)
 
     monkeypatch.setattr(hatchway.limits, "rendered_size", counted)
+    monkeypatch.setattr(hatchway.doctor, "rendered_size", counted)
+    return counts
+
+
+def test_hw003_gives_the_exact_size_counted_once(
+    caplog: pytest.LogCaptureFixture, size_counts: list[int]
+) -> None:
+    # Escaped characters make the rendered size differ from the body's length.
+    body = ('"line"\n' * 520_000).encode()
     result = Adapter(app_answering(body), lifespan="off")(
         build_event("function-url", "GET", "/"), Context()
     )
-    assert counts == [1]  # the size guard's count serves the doctor too
+    assert size_counts == [1]  # the size guard's count serves the doctor too
     assert codes(caplog) == ["HW003"]
     exact = len(json.dumps(result).encode())
     assert f"response is {exact} bytes" in doctor_lines(caplog)[0]
+
+
+@pytest.mark.parametrize("size", [10_000, 1_000_000])
+def test_a_text_far_below_the_limit_is_never_counted(
+    size: int, caplog: pytest.LogCaptureFixture, size_counts: list[int]
+) -> None:
+    # 1 MB of text may be 6 MB at its costliest escapes; at twice its length
+    # (quotes and line breaks) it is far below 80% of the limit: no count.
+    body = ("x" * 49 + "\n") * (size // 50)
+    adapter = Adapter(app_answering(body.encode()), lifespan="off")
+    assert adapter(build_event("function-url", "GET", "/"), Context())["statusCode"] == 200
+    assert size_counts == []
+    assert doctor_lines(caplog) == []
 
 
 def test_hw003_not_below(caplog: pytest.LogCaptureFixture) -> None:
