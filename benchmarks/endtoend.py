@@ -346,6 +346,11 @@ PAIRS = [
     ("FastAPI", "hatchway_fastapi", "mangum_fastapi", "Mangum(lifespan=off)"),
     ("Flask", "hatchway_flask", "apig_wsgi_flask", "apig-wsgi"),
 ]
+#: The pairs also run with hatchway's diagnostics off (no doctor, no deadline
+#: guard), to show what they cost: pair label -> that handler.
+LEAN = {"minimal ASGI": "hatchway_asgi_lean", "minimal WSGI": "hatchway_wsgi_lean"}
+#: How the lean rows name the Adapter.
+LEAN_LABEL = "hatchway(doctor=False, timeout_margin=None)"
 #: Large text responses: (row label, hatchway's handler, Mangum's, invocations short/long).
 TEXTS = [
     ("1 MB text, ASGI", "hatchway_text_1mb", "mangum_text_1mb", (5, 105)),
@@ -398,6 +403,8 @@ class Plan:
             (label, contender(ours, RIC, ours, main), contender(theirs, RIC, theirs, main), peer)
             for label, ours, theirs, peer in PAIRS
         ]
+        #: Pair label -> hatchway with its diagnostics off, on the same case.
+        self.lean = {label: contender(name, RIC, name, main) for label, name in LEAN.items()}
         self.texts = [
             (
                 label,
@@ -440,13 +447,15 @@ class Plan:
         for loops in self.loops.values():
             every += [loops["ric raw"], loops["loop raw"], loops["ric adapter"]]
             every += [loops["loop adapter"], loops["loop streamed"]]
-        for _, ours, theirs, _ in self.pairs:
+        for label, ours, theirs, _ in self.pairs:
             if ours in every:
                 # The Adapter row of the runtime-loop comparison: the peer goes
                 # just before it, so both comparisons are neighbours.
                 every.insert(every.index(ours), theirs)
             else:
                 every += [ours, theirs]
+            if label in self.lean:  # next to the peer too
+                every.insert(every.index(theirs) + 1, self.lean[label])
         for _, ours, theirs in self.texts:
             every += [ours, theirs]
         return every
@@ -500,6 +509,13 @@ def render(plan: Plan, rounds: int) -> list[str]:
             f" {a.cold * 1e3:.0f} |"
         )
         lines.append(f"| {label} | {peer} | {_us(b.cpu)} | | {_us(b.wall)} | {b.cold * 1e3:.0f} |")
+        lean = plan.lean.get(label)
+        if lean is not None:
+            c = get(lean)
+            lines.append(
+                f"| {label} | {LEAN_LABEL} | {_us(c.cpu)} | {paired_ratio(lean, theirs):.2f} |"
+                f" {_us(c.wall)} | {c.cold * 1e3:.0f} |"
+            )
     for version, loops in plan.loops.items():
         m = {key: get(c) for key, c in loops.items()}
         lines += [

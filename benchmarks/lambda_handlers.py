@@ -97,6 +97,9 @@ HANDLERS: dict[str, Callable[[], Any]] = {
     "hatchway_text_4mb": _hatchway(_text(4_000_000)),
     "mangum_text_4mb": _mangum(_text(4_000_000)),
     "hatchway_streaming": _hatchway(_minimal_asgi, streaming=True),
+    # What hatchway's diagnostics cost: no doctor, no deadline guard.
+    "hatchway_asgi_lean": _hatchway(_minimal_asgi, doctor=False, timeout_margin=None),
+    "hatchway_wsgi_lean": _hatchway(_minimal_wsgi, doctor=False, timeout_margin=None),
 }
 
 
