@@ -24,13 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-__all__ = [
-    "SYNC_INVOKE_LIMIT",
-    "counted_size",
-    "escapes_non_ascii",
-    "oversize",
-    "rendered_size",
-]
+__all__ = ["SYNC_INVOKE_LIMIT", "counted_size", "escapes_non_ascii", "rendered_size"]
 
 #: The synchronous invocation payload limit, in bytes (6 MB as Lambda counts it).
 SYNC_INVOKE_LIMIT = 6_291_556
@@ -100,13 +94,6 @@ def counted_size(result: dict[str, Any], limit: int) -> int | None:
     if bound <= limit:
         return None
     return rendered_size(result, escapes_non_ascii())
-
-
-def oversize(result: dict[str, Any], limit: int) -> int | None:
-    """The exact rendered size of the response dict ``result`` if it is over
-    ``limit`` bytes; None when it is within (see :func:`counted_size`)."""
-    size = counted_size(result, limit)
-    return size if size is not None and size > limit else None
 
 
 def _base64_body(result: dict[str, Any]) -> str | None:
